@@ -1,0 +1,97 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "io/process.h"
+#include "io/stream.h"
+
+namespace summit {
+namespace {
+
+std::string TempDir() {
+  char tmpl[] = "/tmp/summit-io-XXXXXX";
+  return ::mkdtemp(tmpl);
+}
+
+TEST(Process, CapturesStdoutStderrAndExitCode) {
+  auto r = RunProcess(ShellCommand("echo hello; echo oops >&2; exit 3"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->out, "hello\n");
+  EXPECT_EQ(r->err, "oops\n");
+  EXPECT_EQ(r->exit_code, 3);
+  auto checked = RunChecked(ShellCommand("echo bad thing >&2; exit 4"), "running the hook");
+  ASSERT_FALSE(checked.has_value());
+  EXPECT_NE(checked.error().message().find("exited with code 4: bad thing"), std::string::npos)
+      << checked.error().message();
+}
+
+TEST(Process, StreamsStdinToStdoutLargerThanPipeBuffers) {
+  std::string big(3 << 20, 'x');
+  for (size_t i = 0; i < big.size(); i += 97) big[i] = static_cast<char>('a' + i % 26);
+  StringSource in(big);
+  StringSink out;
+  ProcessOptions o;
+  o.argv = {"cat"};
+  o.stdin_source = &in;
+  o.stdout_sink = &out;
+  auto r = RunProcess(o);
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(out.data(), big);
+}
+
+TEST(Process, MissingProgramIsNotFound) {
+  ProcessOptions o;
+  o.argv = {"summit-no-such-program"};
+  auto r = RunProcess(o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+}
+
+TEST(Process, TimeoutKillsChild) {
+  ProcessOptions o = ShellCommand("sleep 5");
+  o.timeout_seconds = 1;
+  auto r = RunProcess(o);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kTransient);
+}
+
+TEST(DirCapture, WritesAndReadsStreamsAndAttributes) {
+  std::string dir = TempDir();
+  {
+    DirCaptureWriter w(dir);
+    auto s = w.OpenStream("data/public.users");
+    ASSERT_TRUE(s.has_value());
+    ASSERT_TRUE((*s)->Write("1\talice\n").has_value());
+    ASSERT_TRUE((*s)->Close().has_value());
+    auto unclosed = w.OpenStream("data/abandoned");
+    ASSERT_TRUE(unclosed.has_value());
+    ASSERT_TRUE((*unclosed)->Write("partial").has_value());
+    unclosed->reset();  // destroyed without Close: must not appear
+    w.SetAttribute("position", "0/16B3748");
+    ASSERT_TRUE(w.Finish().has_value());
+    EXPECT_FALSE(w.OpenStream("data/public.users").has_value());
+    EXPECT_FALSE(w.OpenStream("../escape").has_value());
+  }
+  auto r = DirCaptureReader::Open(dir);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ((*r)->ListStreams(), std::vector<std::string>{"data/public.users"});
+  auto src = (*r)->OpenStream("data/public.users");
+  ASSERT_TRUE(src.has_value());
+  EXPECT_EQ(*(*src)->ReadAll(), "1\talice\n");
+  EXPECT_EQ(*(*r)->StreamSize("data/public.users"), 8u);
+  EXPECT_EQ((*r)->Attributes()["position"], "0/16B3748");
+  std::filesystem::remove_all(dir);
+}
+
+TEST(StreamName, RejectsTraversalAndOddCharacters) {
+  EXPECT_TRUE(ValidateStreamName("config/docker-compose.yml").has_value());
+  EXPECT_FALSE(ValidateStreamName("").has_value());
+  EXPECT_FALSE(ValidateStreamName("a//b").has_value());
+  EXPECT_FALSE(ValidateStreamName("a/../b").has_value());
+  EXPECT_FALSE(ValidateStreamName("has space").has_value());
+  EXPECT_FALSE(ValidateStreamName("/abs").has_value());
+}
+
+}  // namespace
+}  // namespace summit
