@@ -3,9 +3,16 @@
 #   except *_test.cc, *_fuzz.cc and *_bench.cc; and, when such files exist, a GoogleTest
 #   binary NAME_test from the *_test.cc files, registered with ctest under the label "unit".
 #   Tests that need the harness's servers go to tests/integration instead.
+#   A subdirectory with its own CMakeLists.txt is its own module and is not globbed here.
 function(summit_module name)
   cmake_parse_arguments(M "" "" "DEPS;LIBS" ${ARGN})
   file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/*.cc)
+  # A subdirectory with a CMakeLists.txt of its own is a separate module: leave its files out.
+  file(GLOB_RECURSE sub_lists ${CMAKE_CURRENT_SOURCE_DIR}/*/CMakeLists.txt)
+  foreach(l ${sub_lists})
+    get_filename_component(d ${l} DIRECTORY)
+    list(FILTER srcs EXCLUDE REGEX "^${d}/")
+  endforeach()
   set(lib_srcs)
   set(test_srcs)
   foreach(f ${srcs})
