@@ -1,0 +1,25 @@
+// zstd compression of chunks (docs/repository-format.md, "Blobs"). A chunk is stored
+// compressed only when that makes it smaller; otherwise it is stored raw and flagged, so
+// incompressible data (already-compressed dumps, encrypted secrets) costs no CPU on restore.
+//
+// Thread-safety: functions use a thread-local zstd context each; safe from many threads.
+#pragma once
+
+#include "core/bytes.h"
+#include "core/result.h"
+
+namespace summit::codec {
+
+inline constexpr int kDefaultZstdLevel = 3;
+
+// Compresses `in` at `level` into `out` (replacing its contents). Returns true when the result
+// is smaller than the input and should be stored; false means "store raw" (out is then empty).
+bool CompressIfSmaller(ByteView in, int level, Bytes& out);
+
+// Decompresses a zstd frame that must expand to exactly `raw_size` bytes; kCorruption otherwise.
+Result<Bytes> Decompress(ByteView in, size_t raw_size);
+
+// Fails with kInvalidInput outside zstd's levels (1..22; negative "fast" levels down to -7).
+Status ValidateZstdLevel(int level);
+
+}  // namespace summit::codec
