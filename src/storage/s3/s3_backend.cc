@@ -215,7 +215,7 @@ Result<S3Backend::Response> S3Backend::Perform(const Request& req) {
     headers.push_back("x-amz-content-sha256: " + Sha256Hex(req.body));
     headers.push_back(std::string("Content-Type: ") +
                       (req.content_type ? req.content_type : "application/octet-stream"));
-    headers.push_back("Expect:");  // no 100-continue round trip
+    // (no "Expect:" override: curl would sign the empty header it then does not send)
   } else {
     headers.push_back(std::string("x-amz-content-sha256: ") + kEmptySha256);
   }
@@ -465,16 +465,18 @@ Status S3Backend::CheckBucket() {
   return ClassifyS3Error(resp.status, resp.text(), "checking bucket", "s3://" + settings_.bucket + " at " + settings_.endpoint);
 }
 
-Result<std::vector<std::string>> S3Backend::ListMultipartUploads() {
+Result<std::vector<std::string>> S3Backend::ListMultipartUploads(std::string_view key) {
+  std::string full = FullKey(key);
   Request req;
   req.method = "GET";
   req.query["uploads"] = "";
-  req.query["prefix"] = settings_.prefix.empty() ? "" : settings_.prefix + "/";
+  req.query["prefix"] = full;
   SUMMIT_ASSIGN_OR_RETURN(Response resp, Perform(req));
   if (resp.status != 200)
-    return ClassifyS3Error(resp.status, resp.text(), "listing multipart uploads in", ObjectName(""));
+    return ClassifyS3Error(resp.status, resp.text(), "listing multipart uploads of", ObjectName(full));
   std::vector<std::string> ids;
   for (std::string_view u : XmlElements(resp.text(), "Upload")) {
+    if (XmlText(u, "Key") != full) continue;
     if (auto id = XmlText(u, "UploadId")) ids.push_back(*id);
   }
   return ids;

@@ -95,8 +95,8 @@ class S3Backend final : public Backend {
   Status CheckBucket();
   // Starts a multipart upload of `key`.
   Result<std::unique_ptr<MultipartUpload>> BeginMultipart(std::string_view key);
-  // Lists unfinished multipart uploads under the prefix (for tests and cleanup).
-  Result<std::vector<std::string>> ListMultipartUploads();
+  // The ids of unfinished multipart uploads of `key` (MinIO lists uploads only per exact key).
+  Result<std::vector<std::string>> ListMultipartUploads(std::string_view key);
 
   const S3Settings& settings() const { return settings_; }
 

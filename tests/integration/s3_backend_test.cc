@@ -1,0 +1,260 @@
+// The S3 backend against the harness's two MinIO servers (primary and DR): the Backend
+// contract (put/get/range/stat/list with pagination/delete/missing keys), multipart uploads
+// with integrity and abort, and the error classes an operator sees for a wrong endpoint,
+// wrong credentials and a missing bucket.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <thread>
+
+#include "harness_env.h"
+#include "storage/s3/s3_backend.h"
+#include "storage/s3/s3_util.h"
+
+namespace summit::storage::s3 {
+namespace {
+
+using testing::Env;
+
+std::string RandomSuffix() {
+  std::random_device rd;
+  std::mt19937_64 g(rd());
+  return std::to_string(g() % 1000000000ULL);
+}
+
+S3Settings SettingsFor(const std::string& which, const std::string& prefix) {
+  S3Settings s;
+  s.endpoint = Env(("S3_" + which + "_ENDPOINT").c_str());
+  s.region = Env(("S3_" + which + "_REGION").c_str());
+  s.bucket = Env(("S3_" + which + "_BUCKET").c_str());
+  s.access_key = Env(("S3_" + which + "_ACCESS_KEY").c_str());
+  s.secret_key = SecretString(Env(("S3_" + which + "_SECRET_KEY").c_str()));
+  s.prefix = prefix;
+  return s;
+}
+
+Bytes RandomBytes(size_t n, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  Bytes b(n);
+  for (size_t i = 0; i < n; i += 8) {
+    uint64_t v = g();
+    for (size_t j = 0; j < 8 && i + j < n; ++j) b[i + j] = static_cast<uint8_t>(v >> (8 * j));
+  }
+  return b;
+}
+
+class S3BackendTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    SUMMIT_REQUIRE_SERVICE("s3");
+    prefix_ = "it-s3-" + RandomSuffix();
+    auto b = S3Backend::Open(SettingsFor(GetParam(), prefix_));
+    ASSERT_TRUE(b) << b.error().ToString();
+    backend_ = std::move(*b);
+  }
+  void TearDown() override {
+    if (!backend_) return;
+    auto all = backend_->List("");
+    if (all) {
+      for (const auto& o : *all) (void)backend_->Delete(o.key);
+    }
+  }
+  std::string prefix_;
+  std::unique_ptr<S3Backend> backend_;
+};
+
+TEST_P(S3BackendTest, PutThenGetReturnsTheSameBytesAndStatTheSize) {
+  ASSERT_TRUE(backend_->CheckBucket());
+  Bytes data = RandomBytes(100000, 1);
+  ASSERT_TRUE(backend_->Put("data/ab/object", data));
+  auto got = backend_->Get("data/ab/object");
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(*got, data);
+  auto info = backend_->Stat("data/ab/object");
+  ASSERT_TRUE(info) << info.error().ToString();
+  EXPECT_EQ(info->size, data.size());
+  EXPECT_EQ(info->key, "data/ab/object");
+}
+
+TEST_P(S3BackendTest, KeysWithSpecialCharactersRoundTripThroughPutListAndGet) {
+  const std::string key = "odd/a b&c+d=e%f\xc3\xa9<g>'h\"";
+  ASSERT_TRUE(backend_->Put(key, AsBytes("x")));
+  auto list = backend_->List("odd/");
+  ASSERT_TRUE(list) << list.error().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].key, key);
+  auto got = backend_->Get(key);
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(AsString(*got), "x");
+}
+
+TEST_P(S3BackendTest, PutReplacesAnExistingObject) {
+  ASSERT_TRUE(backend_->Put("locks/x", AsBytes("first")));
+  ASSERT_TRUE(backend_->Put("locks/x", AsBytes("second!")));
+  auto got = backend_->Get("locks/x");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(AsString(*got), "second!");
+}
+
+TEST_P(S3BackendTest, RangeReadsReturnTheRequestedSliceAndClampAtTheEnd) {
+  Bytes data = RandomBytes(5000, 2);
+  ASSERT_TRUE(backend_->Put("r", data));
+  auto mid = backend_->Get("r", 100, 50);
+  ASSERT_TRUE(mid) << mid.error().ToString();
+  EXPECT_EQ(*mid, Bytes(data.begin() + 100, data.begin() + 150));
+  auto tail = backend_->Get("r", 4990);
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(*tail, Bytes(data.begin() + 4990, data.end()));
+  auto over = backend_->Get("r", 4990, 100);
+  ASSERT_TRUE(over);
+  EXPECT_EQ(over->size(), 10u);
+  auto past = backend_->Get("r", 6000, 10);
+  ASSERT_TRUE(past) << past.error().ToString();
+  EXPECT_TRUE(past->empty());
+  auto none = backend_->Get("r", 10, 0);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(S3BackendTest, MissingKeysAreNotFoundAndDeletingThemSucceeds) {
+  auto g = backend_->Get("nope");
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(g.error().message().find("nope"), std::string::npos);
+  auto r = backend_->Get("nope", 5, 5);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  auto s = backend_->Stat("nope");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(backend_->Delete("nope"));
+}
+
+TEST_P(S3BackendTest, DeleteRemovesTheObject) {
+  ASSERT_TRUE(backend_->Put("d", AsBytes("1")));
+  ASSERT_TRUE(backend_->Delete("d"));
+  auto s = backend_->Stat("d");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(S3BackendTest, ListPaginatesPastAThousandKeysSortedAndFilteredByPrefix) {
+  constexpr int kKeys = 1105;
+  std::vector<std::thread> workers;
+  std::atomic<int> failures{0};
+  for (int w = 0; w < 8; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = w; i < kKeys; i += 8) {
+        char key[32];
+        std::snprintf(key, sizeof key, "many/%05d", i);
+        if (!backend_->Put(key, AsBytes(std::to_string(i)))) ++failures;
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  ASSERT_EQ(failures.load(), 0);
+  ASSERT_TRUE(backend_->Put("other/zzz", AsBytes("x")));
+  auto list = backend_->List("many/");
+  ASSERT_TRUE(list) << list.error().ToString();
+  ASSERT_EQ(list->size(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "many/%05d", i);
+    ASSERT_EQ((*list)[i].key, key);
+    ASSERT_EQ((*list)[i].size, std::to_string(i).size());
+  }
+  auto all = backend_->List("");
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), static_cast<size_t>(kKeys + 1));
+}
+
+TEST_P(S3BackendTest, LargeObjectsUploadInPartsAndReadBackBitExact) {
+  S3Settings s = SettingsFor(GetParam(), prefix_);
+  s.multipart_threshold = 6 * kMiB;
+  s.part_size = 5 * kMiB;
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  Bytes data = RandomBytes(23 * kMiB + 12345, 3);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE((*b)->Put("big/object", data));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::cout << "multipart upload: " << data.size() / secs / kMiB << " MiB/s\n";
+  auto info = (*b)->Stat("big/object");
+  ASSERT_TRUE(info);
+  EXPECT_EQ(info->size, data.size());
+  auto got = (*b)->Get("big/object");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(Sha256Hex(*got), Sha256Hex(data));
+  auto uploads = (*b)->ListMultipartUploads("big/object");
+  ASSERT_TRUE(uploads) << uploads.error().ToString();
+  EXPECT_TRUE(uploads->empty());
+}
+
+TEST_P(S3BackendTest, AnUnfinishedMultipartUploadIsAbortedWhenDestroyed) {
+  std::string id;
+  {
+    auto up = backend_->BeginMultipart("abandoned");
+    ASSERT_TRUE(up) << up.error().ToString();
+    id = (*up)->upload_id();
+    ASSERT_TRUE((*up)->UploadPart(RandomBytes(5 * kMiB, 4)));
+    auto pending = backend_->ListMultipartUploads("abandoned");
+    ASSERT_TRUE(pending);
+    EXPECT_NE(std::find(pending->begin(), pending->end(), id), pending->end());
+  }
+  auto after = backend_->ListMultipartUploads("abandoned");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(std::find(after->begin(), after->end(), id), after->end());
+  auto s = backend_->Stat("abandoned");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(S3BackendTest, WrongCredentialsArePermissionErrorsWithAHint) {
+  S3Settings s = SettingsFor(GetParam(), prefix_);
+  s.secret_key = SecretString("definitely-wrong-secret");
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  auto st = (*b)->Put("x", AsBytes("x"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kPermission) << st.error().ToString();
+  EXPECT_FALSE(st.error().hint().empty());
+  EXPECT_EQ(st.error().ToString().find("definitely-wrong-secret"), std::string::npos);
+  auto g = (*b)->Get("x");
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code(), ErrorCode::kPermission);
+}
+
+TEST_P(S3BackendTest, AMissingBucketIsNotFoundWithAHintToCreateIt) {
+  S3Settings s = SettingsFor(GetParam(), prefix_);
+  s.bucket = "no-such-bucket-" + RandomSuffix();
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  auto st = (*b)->Put("x", AsBytes("x"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kNotFound) << st.error().ToString();
+  EXPECT_NE(st.error().hint().find("create the bucket"), std::string::npos);
+  auto chk = (*b)->CheckBucket();
+  ASSERT_FALSE(chk);
+  EXPECT_EQ(chk.error().code(), ErrorCode::kNotFound);
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, S3BackendTest, ::testing::Values("PRIMARY", "DR"));
+
+TEST(S3BackendUnreachable, ARefusedEndpointIsUnavailableQuicklyWithAHint) {
+  SUMMIT_REQUIRE_SERVICE("s3");
+  S3Settings s = SettingsFor("PRIMARY", "x");
+  s.endpoint = "http://127.0.0.1:1";
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  auto t0 = std::chrono::steady_clock::now();
+  auto g = (*b)->Get("k");
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code(), ErrorCode::kUnavailable) << g.error().ToString();
+  EXPECT_NE(g.error().hint().find("127.0.0.1:1"), std::string::npos);
+  EXPECT_LT(elapsed, std::chrono::seconds(2));
+}
+
+}  // namespace
+}  // namespace summit::storage::s3
