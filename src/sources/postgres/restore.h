@@ -1,0 +1,84 @@
+// Restore of a logical PostgreSQL capture (see backup.h) into a target database.
+//
+// Modes:
+//   kFull     create the database when missing; a non-empty target is refused unless
+//             allow_drop (then dropped and recreated: the CLI asks for --yes in production).
+//             pre-data schema -> parallel COPY FROM over N connections -> sequences -> large
+//             objects -> post-data (indexes, constraints, triggers) -> ANALYZE. Foreign keys
+//             whose referenced table is not in the capture are left out (with a warning).
+//             TimescaleDB: schema between timescaledb_pre_restore()/post_restore(), then
+//             create_hypertable() for each recorded hypertable before its data is copied.
+//   kTables   the listed tables of an existing database: their rows are replaced (deleted,
+//             then copied in foreign-key order) in one transaction; nothing else changes.
+//   kReplaceFiltered  a tenant or project capture: that tenant's/project's rows are deleted
+//             (children first) and copied back (parents first) in one transaction, with the
+//             predicates recorded at backup; every other row is untouched.
+// A non-null transform with Applies(table) sees every row decoded (copy_text.h); rows it
+// rejects are dropped. dry_run returns the plan and touches nothing (read-only queries only).
+//
+// Thread-safety: Restore is reentrant; it runs its own worker threads and joins them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "io/stream.h"
+#include "sources/postgres/settings.h"
+#include "transform/hooks.h"
+
+namespace summit::sources::postgres {
+
+enum class RestoreMode { kFull, kTables, kReplaceFiltered };
+
+struct RestoreOptions {
+  RestoreMode mode = RestoreMode::kFull;
+  std::vector<std::string> tables;      // kTables: "users" or "public.users"
+  bool allow_drop = false;              // kFull: drop and recreate a non-empty target
+  bool dry_run = false;
+  int jobs = 0;                         // COPY connections; 0: hardware concurrency
+  bool analyze = true;
+  // kTables/kReplaceFiltered: run with session_replication_role = replica so that user
+  // triggers do not rewrite restored rows (needs a superuser; otherwise triggers fire).
+  bool disable_triggers = true;
+  std::string maintenance_db = "postgres";  // where CREATE/DROP DATABASE is issued
+  size_t read_buffer_bytes = 1 << 20;
+};
+
+struct PlanStep {
+  std::string action;  // "drop database", "create database", "create schema", "load table",
+                       // "delete rows", "set sequences", "create large object", "post-data", "analyze"
+  std::string object;
+  uint64_t rows = 0;   // rows to load (from the capture) or to delete (counted in the target)
+  uint64_t bytes = 0;
+};
+
+struct RestoreTableReport {
+  std::string table;
+  uint64_t rows = 0;          // rows loaded
+  uint64_t rows_dropped = 0;  // rejected by the transform
+  uint64_t rows_deleted = 0;  // removed from the target first (kTables, kReplaceFiltered)
+  uint64_t bytes = 0;
+};
+
+struct RestoreReport {
+  std::vector<PlanStep> plan;
+  std::vector<RestoreTableReport> tables;
+  std::vector<std::string> warnings;
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+
+// Fails with kInvalidInput for an unknown mode/table or a capture that does not fit the mode,
+// kAlreadyExists for a non-empty target without allow_drop, kCorruption for a capture whose
+// data does not decode, kUnavailable/kPermission from the server; server errors name the
+// table. A failed kTables/kReplaceFiltered restore leaves the target as it was (one transaction).
+Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& options, CaptureSource& in,
+                              const transform::PgRowTransform* transform);
+
+// Plan as text, one line per step (for --dry-run output).
+std::string FormatPlan(const RestoreReport& report);
+
+}  // namespace summit::sources::postgres

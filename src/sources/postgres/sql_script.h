@@ -1,0 +1,35 @@
+// pg_dump's plain-format output, as the logical capture stores it (schema.pre.sql,
+// schema.post.sql), made runnable through libpq: psql meta-commands are removed, and the
+// script can be split into pg_dump's TOC entries ("-- Name: ...; Type: ...; Schema: ...") so
+// that restore can leave out a foreign key whose referenced table is not restored.
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+
+namespace summit::sources::postgres {
+
+// Removes the lines `\restrict KEY`, `\unrestrict KEY` (pg_dump since 15.14/17.6) and
+// `\connect` lines. Any other line that starts with a backslash outside a dollar-quoted body
+// fails with kUnsupported naming it (we never pass it to the server).
+Result<std::string> StripPsqlMetaCommands(std::string_view script);
+
+struct DumpEntry {
+  std::string name;    // "users users_tenant_id_fkey"
+  std::string type;    // "FK CONSTRAINT", "TABLE", "" for the preamble
+  std::string schema;
+  std::string sql;     // header comment included
+  // For FK CONSTRAINT entries: the referenced table as written ("public.tenants"), unquoted.
+  std::string references;
+};
+
+// Splits a script at pg_dump's "--\n-- Name: " headers; the first entry is the preamble
+// (SET statements). Concatenating the entries' sql gives the script back.
+std::vector<DumpEntry> SplitDumpScript(std::string_view script);
+
+}  // namespace summit::sources::postgres
