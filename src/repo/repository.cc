@@ -1,0 +1,670 @@
+#include "repo/repository.h"
+
+#include <algorithm>
+#include <deque>
+#include <future>
+#include <thread>
+
+#include "codec/compress.h"
+#include "core/log.h"
+
+namespace summit::repo {
+namespace {
+
+int WorkerCount(int requested) {
+  if (requested > 0) return requested;
+  unsigned hw = std::thread::hardware_concurrency();
+  return hw == 0 ? 2 : static_cast<int>(hw);
+}
+
+uint64_t ChunkerSeed(const crypto::MasterKey& m) {
+  crypto::Digest d = crypto::HmacSha256(m.id, AsBytes("summit-dr chunker seed v1"));
+  return GetU64(d.data());
+}
+
+ByteView IdView(const crypto::Digest& d) { return {d.data(), d.size()}; }
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// StreamWriter
+
+struct StreamWriter::State {
+  std::mutex mu;
+  std::condition_variable cv;
+  size_t pending = 0;
+  std::vector<BlobId> ids;
+  std::vector<uint32_t> stored;
+  uint64_t new_bytes = 0;
+  std::optional<Error> error;
+};
+
+StreamWriter::StreamWriter(Repository* repo) : repo_(repo), state_(std::make_shared<State>()) {}
+
+StreamWriter::~StreamWriter() {
+  // Abandoning: wait for in-flight chunks so workers never outlive what they reference.
+  std::unique_lock lock(state_->mu);
+  state_->cv.wait(lock, [&] { return state_->pending == 0; });
+}
+
+void StreamWriter::EmitChunk(ByteView chunk) {
+  size_t seq;
+  {
+    std::lock_guard lock(state_->mu);
+    seq = state_->ids.size();
+    state_->ids.emplace_back();
+    state_->stored.push_back(0);
+    ++state_->pending;
+  }
+  repo_->JobStarted();
+  Bytes copy(chunk.begin(), chunk.end());
+  auto state = state_;
+  Repository* repo = repo_;
+  repo_->pool_->Submit([repo, state, seq, data = std::move(copy)]() mutable {
+    repo->StoreChunk(state, seq, std::move(data));
+  });
+}
+
+Status StreamWriter::Write(ByteView data) {
+  if (closed_) return Fail(ErrorCode::kInternal, "write to a closed repository stream");
+  SUMMIT_TRY(repo_->WriteError());
+  {
+    std::lock_guard lock(state_->mu);
+    if (state_->error) return Fail(*state_->error);
+  }
+  hasher_.Update(data);
+  size_ += data.size();
+  const size_t max = repo_->chunker_.params().max_size;
+  // Feed at most `max` bytes at a time so the buffer stays below 2 * max whatever the caller
+  // passes.
+  while (!data.empty()) {
+    size_t take = std::min(data.size(), max);
+    buf_.insert(buf_.end(), data.begin(), data.begin() + take);
+    data = data.subspan(take);
+    while (buf_.size() - start_ >= max) {
+      ByteView window(buf_.data() + start_, buf_.size() - start_);
+      size_t cut = repo_->chunker_.Cut(window);
+      EmitChunk(window.first(cut));
+      start_ += cut;
+    }
+    if (start_ > 0 && start_ >= buf_.size() / 2) {
+      buf_.erase(buf_.begin(), buf_.begin() + start_);
+      start_ = 0;
+    }
+  }
+  return Ok();
+}
+
+Status StreamWriter::Close() {
+  if (closed_) return Fail(ErrorCode::kInternal, "repository stream closed twice");
+  closed_ = true;
+  while (start_ < buf_.size()) {
+    ByteView window(buf_.data() + start_, buf_.size() - start_);
+    size_t cut = repo_->chunker_.Cut(window);
+    EmitChunk(window.first(cut));
+    start_ += cut;
+  }
+  buf_.clear();
+  buf_.shrink_to_fit();
+  std::unique_lock lock(state_->mu);
+  state_->cv.wait(lock, [&] { return state_->pending == 0; });
+  if (state_->error) return Fail(*state_->error);
+  SUMMIT_TRY(repo_->WriteError());
+  summary_.size = size_;
+  summary_.sha256 = hasher_.Finish();
+  summary_.chunks = state_->ids;
+  for (uint32_t s : state_->stored) summary_.stored_size += s;
+  summary_.new_bytes = state_->new_bytes;
+  return Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction
+
+Repository::Repository(storage::Backend& backend, crypto::MasterKey master, RepoConfig config, std::string key_id,
+                       int workers)
+    : backend_(&backend),
+      master_(master),
+      config_(std::move(config)),
+      key_id_(std::move(key_id)),
+      chunker_(*codec::Chunker::Create(config_.chunker, ChunkerSeed(master_))),
+      pool_(std::make_unique<WorkerPool>(WorkerCount(workers), static_cast<size_t>(WorkerCount(workers)) * 2)) {}
+
+Repository::~Repository() {
+  // Wait for in-flight work; data not flushed is abandoned (packs without an index are garbage
+  // that prune removes).
+  std::unique_lock lock(jobs_mu_);
+  jobs_cv_.wait(lock, [&] { return jobs_ == 0; });
+}
+
+Result<std::unique_ptr<Repository>> Repository::Init(storage::Backend& backend, const SecretString& password,
+                                                     const InitOptions& options, const Clock& clock) {
+  auto existing = backend.Stat(kConfigKey);
+  if (existing.has_value())
+    return Fail(Error(ErrorCode::kAlreadyExists, "a repository already exists at " + backend.Describe(),
+                      "open it instead, or choose an empty location"));
+  if (existing.error().code() != ErrorCode::kNotFound) return Fail(existing.error().Context("initializing repository"));
+  SUMMIT_ASSIGN_OR_RETURN(auto chunker, codec::Chunker::Create(options.chunker, 0));
+  (void)chunker;
+  SUMMIT_TRY(codec::ValidateZstdLevel(options.zstd_level));
+  if (options.pack_size < 4096 || options.pack_size > (1u << 30))
+    return Fail(ErrorCode::kInvalidInput, "pack size " + std::to_string(options.pack_size) + " is out of range");
+
+  crypto::MasterKey master = crypto::MasterKey::Random();
+  RepoConfig config;
+  crypto::Key256 rid = crypto::RandomKey();
+  config.id = HexEncode(rid);
+  config.chunker = options.chunker;
+  config.zstd_level = options.zstd_level;
+  config.pack_size = options.pack_size;
+  config.created = FormatRfc3339(clock.Now());
+
+  // Write order ("Write order and invariants" 1): the key file first, the config last.
+  SUMMIT_ASSIGN_OR_RETURN(crypto::KeyFile kf, crypto::WrapMasterKey(master, password, options.kdf));
+  kf.created = config.created;
+  kf.host = options.host;
+  kf.username = options.username;
+  kf.label = options.label;
+  std::string kf_text = crypto::EncodeKeyFile(kf);
+  std::string key_id = IdHex(crypto::Sha256(AsBytes(kf_text)));
+  SUMMIT_TRY_CTX(backend.Put(std::string(kKeysPrefix) + key_id, AsBytes(kf_text)), "writing key file");
+  std::string config_text = EncodeConfig(config);
+  Bytes sealed = crypto::Seal(master.encryption, AsBytes(config_text), AsBytes(kAadConfig));
+  SUMMIT_TRY_CTX(backend.Put(kConfigKey, sealed), "writing repository config");
+  return std::unique_ptr<Repository>(new Repository(backend, master, std::move(config), key_id, options.workers));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Open(storage::Backend& backend, const SecretString& password,
+                                                     const OpenOptions& options) {
+  auto config_stat = backend.Stat(kConfigKey);
+  if (!config_stat.has_value()) {
+    if (config_stat.error().code() == ErrorCode::kNotFound)
+      return Fail(Error(ErrorCode::kNotFound, "no summit-dr repository at " + backend.Describe(),
+                        "check the repository location, or create one with `summit-dr init`"));
+    return Fail(config_stat.error().Context("opening repository at " + backend.Describe()));
+  }
+  SUMMIT_ASSIGN_OR_RETURN_CTX(auto keys, backend.List(kKeysPrefix), "listing key files");
+  if (keys.empty())
+    return Fail(Error(ErrorCode::kCorruption, "repository at " + backend.Describe() + " has no key files",
+                      "restore keys/ from a copy of the repository"));
+  for (const auto& info : keys) {
+    auto data = backend.Get(info.key);
+    if (!data.has_value()) {
+      if (data.error().code() == ErrorCode::kNotFound) continue;  // removed concurrently
+      return Fail(data.error().Context("reading key file " + info.key));
+    }
+    auto kf = crypto::ParseKeyFile(*data);
+    if (!kf.has_value()) {
+      log::Warn("skipping unreadable key file", {{"key", info.key}, {"error", kf.error().message()}});
+      continue;
+    }
+    auto master = crypto::UnwrapMasterKey(*kf, password);
+    if (!master.has_value()) {
+      if (master.error().code() == ErrorCode::kWrongKey) continue;
+      return Fail(master.error().Context("opening key file " + info.key));
+    }
+    return Finish(backend, *master, info.key.substr(kKeysPrefix.size()), options.workers);
+  }
+  return Fail(Error(ErrorCode::kWrongKey, "wrong encryption key",
+                    "none of the " + std::to_string(keys.size()) + " key files of " + backend.Describe() +
+                        " opens with this key; check ENCRYPTION_KEY or the key file"));
+}
+
+Result<std::unique_ptr<Repository>> Repository::Finish(storage::Backend& backend, crypto::MasterKey master,
+                                                       std::string key_id, int workers) {
+  SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes sealed, backend.Get(kConfigKey), "reading repository config");
+  auto plain = crypto::Open(master.encryption, sealed, AsBytes(kAadConfig));
+  if (!plain.has_value())
+    return Fail(Error(ErrorCode::kCorruption, "repository config of " + backend.Describe() + " fails authentication",
+                      "the config object was damaged or replaced; restore it from a replica"));
+  SUMMIT_ASSIGN_OR_RETURN(RepoConfig config, ParseConfig(*plain));
+  SUMMIT_TRY(codec::Chunker::Create(config.chunker, 0));
+  std::unique_ptr<Repository> repo(new Repository(backend, master, std::move(config), std::move(key_id), workers));
+  SUMMIT_TRY(repo->ReloadIndex());
+  return repo;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Write path
+
+void Repository::JobStarted() {
+  std::lock_guard lock(jobs_mu_);
+  ++jobs_;
+}
+
+void Repository::JobDone() {
+  std::lock_guard lock(jobs_mu_);
+  if (--jobs_ == 0) jobs_cv_.notify_all();
+}
+
+void Repository::SetError(const Error& e) {
+  std::lock_guard lock(error_mu_);
+  if (!error_) error_ = e;
+}
+
+Status Repository::WriteError() const {
+  std::lock_guard lock(error_mu_);
+  if (error_) return Fail(*error_);
+  return Ok();
+}
+
+std::unique_ptr<StreamWriter> Repository::NewStream() {
+  return std::unique_ptr<StreamWriter>(new StreamWriter(this));
+}
+
+void Repository::StoreChunk(const std::shared_ptr<StreamWriter::State>& state, size_t seq, Bytes chunk) {
+  BlobId id = crypto::HmacSha256(master_.id, chunk);
+  uint32_t stored = 0;
+  bool is_new = false;
+  std::optional<Error> err;
+  {
+    std::lock_guard lock(index_mu_);
+    auto it = blobs_.find(id);
+    if (it != blobs_.end()) {
+      stored = it->second.stored_length;
+    } else if (in_flight_.count(id)) {
+      // Stored by another job right now; its sealed size is unknown here, estimate by length.
+      stored = static_cast<uint32_t>(chunk.size() + crypto::kSealOverhead);
+    } else {
+      in_flight_.insert(id);
+      is_new = true;
+    }
+  }
+  if (is_new && !WriteError().has_value()) is_new = false, err = WriteError().error();
+  if (is_new) {
+    Bytes compressed;
+    bool use = codec::CompressIfSmaller(chunk, config_.zstd_level, compressed);
+    ByteView plain = use ? ByteView(compressed) : ByteView(chunk);
+    Bytes sealed;
+    sealed.reserve(plain.size() + crypto::kSealOverhead);
+    crypto::SealAppend(master_.encryption, plain, IdView(id), sealed);
+    PackBlob blob;
+    blob.id = id;
+    blob.flags = use ? kBlobCompressed : 0;
+    blob.raw_length = static_cast<uint32_t>(chunk.size());
+    blob.stored_length = static_cast<uint32_t>(sealed.size());
+    stored = blob.stored_length;
+    Status st = AppendToPack(blob, sealed);
+    if (!st) err = st.error();
+  }
+  {
+    std::lock_guard lock(state->mu);
+    state->ids[seq] = id;
+    state->stored[seq] = stored;
+    if (is_new) state->new_bytes += stored;
+    if (err && !state->error) state->error = *err;
+    if (--state->pending == 0) state->cv.notify_all();
+  }
+  JobDone();
+}
+
+Status Repository::AppendToPack(const PackBlob& blob_in, ByteView sealed) {
+  std::unique_lock lock(pack_mu_);
+  PackBlob blob = blob_in;
+  blob.offset = static_cast<uint32_t>(open_pack_.data.size());
+  open_pack_.data.insert(open_pack_.data.end(), sealed.begin(), sealed.end());
+  open_pack_.blobs.push_back(blob);
+  if (open_pack_.data.size() < config_.pack_size) return Ok();
+  OpenPack full = std::move(open_pack_);
+  open_pack_ = OpenPack{};
+  open_pack_.data.reserve(config_.pack_size + (1u << 20));
+  lock.unlock();
+  return UploadPack(std::move(full));
+}
+
+Status Repository::AddSealedBlob(const PackBlob& blob, ByteView sealed) {
+  SUMMIT_TRY(WriteError());
+  {
+    std::lock_guard lock(index_mu_);
+    if (in_flight_.count(blob.id)) return Ok();
+    in_flight_.insert(blob.id);
+  }
+  Status st = AppendToPack(blob, sealed);
+  if (!st) SetError(st.error());
+  return st;
+}
+
+Status Repository::UploadPack(OpenPack pack) {
+  // "Packs": blobs, then the sealed header, then the header's length.
+  Bytes header = EncodePackHeader(pack.blobs);
+  size_t before = pack.data.size();
+  crypto::SealAppend(master_.encryption, header, AsBytes(kAadPackHeader), pack.data);
+  PutU32(pack.data, static_cast<uint32_t>(pack.data.size() - before));
+  PackId id = crypto::Sha256(pack.data);
+  std::string key = PackKey(id);
+  Status st = backend_->Put(key, pack.data);
+  if (!st) {
+    Error e = st.error().Context("uploading pack " + key + " to " + backend_->Describe());
+    SetError(e);
+    return Fail(std::move(e));
+  }
+  bytes_uploaded_ += pack.data.size();
+  std::lock_guard lock(index_mu_);
+  AddIndexEntriesLocked(id, pack.blobs);
+  for (const auto& b : pack.blobs) in_flight_.erase(b.id);
+  unindexed_.push_back(IndexPack{id, std::move(pack.blobs)});
+  return Ok();
+}
+
+void Repository::AddIndexEntriesLocked(const PackId& pack, const std::vector<PackBlob>& blobs) {
+  auto [it, inserted] = pack_numbers_.emplace(pack, static_cast<uint32_t>(packs_.size()));
+  if (inserted) packs_.push_back(pack);
+  uint32_t n = it->second;
+  for (const auto& b : blobs)
+    blobs_.try_emplace(b.id, Location{n, b.offset, b.stored_length, b.raw_length, b.flags});
+}
+
+Status Repository::Flush() {
+  std::lock_guard flush_lock(flush_mu_);
+  {
+    std::unique_lock lock(jobs_mu_);
+    jobs_cv_.wait(lock, [&] { return jobs_ == 0; });
+  }
+  SUMMIT_TRY(WriteError());
+  OpenPack last;
+  {
+    std::lock_guard lock(pack_mu_);
+    last = std::move(open_pack_);
+    open_pack_ = OpenPack{};
+  }
+  if (!last.blobs.empty()) SUMMIT_TRY(UploadPack(std::move(last)));
+  std::vector<IndexPack> pending;
+  {
+    std::lock_guard lock(index_mu_);
+    pending.swap(unindexed_);
+  }
+  if (pending.empty()) return Ok();
+  auto written = WriteIndexFile(pending);
+  if (!written) {
+    SetError(written.error());
+    return Fail(written.error());
+  }
+  return Ok();
+}
+
+Result<std::string> Repository::WriteIndexFile(const std::vector<IndexPack>& packs) {
+  Bytes plain = EncodeIndex(packs);
+  Bytes sealed = crypto::Seal(master_.encryption, plain, AsBytes(kAadIndex));
+  std::string key = IndexKey(crypto::Sha256(sealed));
+  SUMMIT_TRY_CTX(backend_->Put(key, sealed), "writing index file " + key + " to " + backend_->Describe());
+  bytes_uploaded_ += sealed.size();
+  std::lock_guard lock(index_mu_);
+  index_files_.push_back(key);
+  for (const auto& p : packs) AddIndexEntriesLocked(p.pack, p.blobs);
+  return key;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Index loading
+
+Status Repository::LoadIndexFile(const std::string& key, std::vector<IndexPack>* out) {
+  SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes sealed, backend_->Get(key), "reading index file " + key);
+  auto plain = crypto::Open(master_.encryption, sealed, AsBytes(kAadIndex));
+  if (!plain.has_value())
+    return Fail(Error(ErrorCode::kCorruption, "index file " + key + " fails authentication",
+                      "run `summit-dr check`; rebuild the index from packs or restore it from a replica"));
+  SUMMIT_ASSIGN_OR_RETURN_CTX(*out, ParseIndex(*plain), "parsing index file " + key);
+  return Ok();
+}
+
+Status Repository::ReloadIndex() {
+  SUMMIT_ASSIGN_OR_RETURN_CTX(auto files, backend_->List(kIndexPrefix), "listing index files");
+  std::vector<std::vector<IndexPack>> loaded(files.size());
+  // Index files are independent: load them in parallel on the pool.
+  std::vector<std::future<Status>> futures;
+  futures.reserve(files.size());
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto task = std::make_shared<std::packaged_task<Status()>>(
+        [this, &files, &loaded, i] { return LoadIndexFile(files[i].key, &loaded[i]); });
+    futures.push_back(task->get_future());
+    pool_->Submit([task] { (*task)(); });
+  }
+  std::optional<Error> first;
+  for (auto& f : futures) {
+    Status st = f.get();
+    if (!st && !first) first = st.error();
+  }
+  if (first) return Fail(*first);
+  size_t total = 0;
+  for (const auto& l : loaded)
+    for (const auto& p : l) total += p.blobs.size();
+  std::lock_guard lock(index_mu_);
+  packs_.clear();
+  pack_numbers_.clear();
+  blobs_.clear();
+  blobs_.reserve(total);
+  index_files_.clear();
+  for (size_t i = 0; i < files.size(); ++i) {
+    index_files_.push_back(files[i].key);
+    for (const auto& p : loaded[i]) AddIndexEntriesLocked(p.pack, p.blobs);
+  }
+  return Ok();
+}
+
+std::optional<BlobLocation> Repository::Find(const BlobId& id) const {
+  std::lock_guard lock(index_mu_);
+  auto it = blobs_.find(id);
+  if (it == blobs_.end()) return std::nullopt;
+  const Location& l = it->second;
+  BlobLocation out;
+  out.pack = packs_[l.pack];
+  out.blob = PackBlob{id, l.flags, l.offset, l.stored_length, l.raw_length};
+  return out;
+}
+
+size_t Repository::BlobCount() const {
+  std::lock_guard lock(index_mu_);
+  return blobs_.size();
+}
+
+std::vector<IndexPack> Repository::IndexEntries() const {
+  std::lock_guard lock(index_mu_);
+  std::vector<IndexPack> out(packs_.size());
+  for (size_t i = 0; i < packs_.size(); ++i) out[i].pack = packs_[i];
+  for (const auto& [id, l] : blobs_)
+    out[l.pack].blobs.push_back(PackBlob{id, l.flags, l.offset, l.stored_length, l.raw_length});
+  for (auto& p : out)
+    std::sort(p.blobs.begin(), p.blobs.end(), [](const PackBlob& a, const PackBlob& b) { return a.offset < b.offset; });
+  return out;
+}
+
+std::vector<std::string> Repository::IndexFiles() const {
+  std::lock_guard lock(index_mu_);
+  return index_files_;
+}
+
+Status Repository::CompactIndex() {
+  SUMMIT_TRY(Flush());
+  std::vector<std::string> old = IndexFiles();
+  if (old.size() <= 1) return Ok();
+  std::vector<IndexPack> all = IndexEntries();
+  SUMMIT_ASSIGN_OR_RETURN(std::string written, WriteIndexFile(all));
+  // "Write order and invariants" 4: the new index is durable before the old ones go.
+  for (const auto& key : old)
+    if (key != written) SUMMIT_TRY_CTX(backend_->Delete(key), "deleting superseded index file " + key);
+  std::lock_guard lock(index_mu_);
+  index_files_ = {written};
+  return Ok();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Read path
+
+Result<Bytes> Repository::LoadBlob(const BlobId& id) {
+  auto loc = Find(id);
+  if (!loc)
+    return Fail(Error(ErrorCode::kNotFound, "chunk " + IdHex(id) + " is not in the repository index",
+                      "run `summit-dr check` to find the snapshots that reference it"));
+  std::string key = PackKey(loc->pack);
+  SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes sealed, backend_->Get(key, loc->blob.offset, loc->blob.stored_length),
+                              "reading chunk " + IdHex(id).substr(0, 16) + " from pack " + key);
+  if (sealed.size() != loc->blob.stored_length)
+    return Fail(ErrorCode::kCorruption, "pack " + key + " is truncated: chunk " + IdHex(id).substr(0, 16) +
+                                            " at offset " + std::to_string(loc->blob.offset) + " is cut short");
+  auto plain = crypto::Open(master_.encryption, sealed, IdView(id));
+  if (!plain.has_value())
+    return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key +
+                                            " fails authentication (the pack is damaged)");
+  Bytes raw;
+  if (loc->blob.flags & kBlobCompressed) {
+    auto d = codec::Decompress(*plain, loc->blob.raw_length);
+    if (!d.has_value()) return Fail(d.error().Context("chunk " + IdHex(id).substr(0, 16) + " in pack " + key));
+    raw = std::move(*d);
+  } else {
+    raw = std::move(*plain);
+  }
+  if (raw.size() != loc->blob.raw_length || crypto::HmacSha256(master_.id, raw) != id)
+    return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
+  return raw;
+}
+
+namespace {
+
+class RepoStreamSource final : public ByteSource {
+ public:
+  RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks,
+                   std::optional<crypto::Digest> expected)
+      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(expected) {}
+
+  ~RepoStreamSource() override {
+    for (auto& f : ahead_) f.wait();
+  }
+
+  Result<size_t> Read(std::span<uint8_t> buf) override {
+    if (failed_) return Fail(*failed_);
+    size_t done = 0;
+    while (done < buf.size()) {
+      if (pos_ == current_.size()) {
+        Fill();
+        if (ahead_.empty()) break;
+        Result<Bytes> next = ahead_.front().get();
+        ahead_.pop_front();
+        Fill();
+        if (!next.has_value()) {
+          failed_ = next.error();
+          return Fail(*failed_);
+        }
+        current_ = std::move(*next);
+        pos_ = 0;
+        hasher_.Update(current_);
+        continue;
+      }
+      size_t n = std::min(buf.size() - done, current_.size() - pos_);
+      std::memcpy(buf.data() + done, current_.data() + pos_, n);
+      pos_ += n;
+      done += n;
+    }
+    if (done == 0 && expected_ && !verified_) {
+      verified_ = true;
+      if (hasher_.Finish() != *expected_) {
+        failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
+        return Fail(*failed_);
+      }
+    }
+    return done;
+  }
+
+ private:
+  static constexpr size_t kReadAhead = 4;
+  void Fill() {
+    while (ahead_.size() < kReadAhead && next_ < chunks_.size()) {
+      auto task = std::make_shared<std::packaged_task<Result<Bytes>()>>(
+          [repo = repo_, id = chunks_[next_]] { return repo->LoadBlob(id); });
+      ahead_.push_back(task->get_future());
+      pool_->Submit([task] { (*task)(); });
+      ++next_;
+    }
+  }
+
+  Repository* repo_;
+  WorkerPool* pool_;
+  std::vector<BlobId> chunks_;
+  std::optional<crypto::Digest> expected_;
+  size_t next_ = 0;
+  std::deque<std::future<Result<Bytes>>> ahead_;
+  Bytes current_;
+  size_t pos_ = 0;
+  crypto::Sha256Hasher hasher_;
+  bool verified_ = false;
+  std::optional<Error> failed_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> Repository::OpenStream(std::vector<BlobId> chunks,
+                                                   std::optional<crypto::Digest> expected_sha256) {
+  return std::make_unique<RepoStreamSource>(this, pool_.get(), std::move(chunks), expected_sha256);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sealed objects
+
+Status Repository::PutSealed(std::string_view key, ByteView plaintext, std::string_view aad) {
+  Bytes sealed = crypto::Seal(master_.encryption, plaintext, AsBytes(aad));
+  SUMMIT_TRY_CTX(backend_->Put(key, sealed), "writing " + std::string(key) + " to " + backend_->Describe());
+  bytes_uploaded_ += sealed.size();
+  return Ok();
+}
+
+Result<Bytes> Repository::GetSealed(std::string_view key, std::string_view aad) {
+  SUMMIT_ASSIGN_OR_RETURN(Bytes sealed, backend_->Get(key));
+  auto plain = crypto::Open(master_.encryption, sealed, AsBytes(aad));
+  if (!plain.has_value())
+    return Fail(ErrorCode::kCorruption, std::string(key) + " fails authentication (damaged or replaced)");
+  return std::move(*plain);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+Result<std::vector<KeyInfo>> Repository::ListKeys() {
+  SUMMIT_ASSIGN_OR_RETURN_CTX(auto keys, backend_->List(kKeysPrefix), "listing key files");
+  std::vector<KeyInfo> out;
+  for (const auto& info : keys) {
+    SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes data, backend_->Get(info.key), "reading key file " + info.key);
+    SUMMIT_ASSIGN_OR_RETURN_CTX(crypto::KeyFile kf, crypto::ParseKeyFile(data), "parsing key file " + info.key);
+    KeyInfo k;
+    k.id = info.key.substr(kKeysPrefix.size());
+    k.created = kf.created;
+    k.host = kf.host;
+    k.username = kf.username;
+    k.label = kf.label;
+    k.current = k.id == key_id_;
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+Result<std::string> Repository::AddKey(const SecretString& password, const crypto::KdfParams& kdf, std::string label,
+                                       const Clock& clock) {
+  SUMMIT_ASSIGN_OR_RETURN(crypto::KeyFile kf, crypto::WrapMasterKey(master_, password, kdf));
+  kf.created = FormatRfc3339(clock.Now());
+  kf.label = std::move(label);
+  std::string text = crypto::EncodeKeyFile(kf);
+  std::string id = IdHex(crypto::Sha256(AsBytes(text)));
+  SUMMIT_TRY_CTX(backend_->Put(std::string(kKeysPrefix) + id, AsBytes(text)), "writing key file " + id);
+  return id;
+}
+
+Status Repository::RemoveKey(std::string_view id) {
+  if (id == key_id_)
+    return Fail(ErrorCode::kInvalidInput, "refusing to remove key " + std::string(id) + ": it is the key in use",
+                "open the repository with another key first, or use `key rotate`");
+  SUMMIT_ASSIGN_OR_RETURN(auto keys, backend_->List(kKeysPrefix));
+  bool found = false;
+  for (const auto& k : keys) found |= k.key.substr(kKeysPrefix.size()) == id;
+  if (!found) return Fail(ErrorCode::kNotFound, "key " + std::string(id) + " does not exist", "see `summit-dr key list`");
+  if (keys.size() <= 1) return Fail(ErrorCode::kInvalidInput, "refusing to remove the last key");
+  return backend_->Delete(std::string(kKeysPrefix) + std::string(id));
+}
+
+Result<std::string> Repository::RotateKey(const SecretString& new_password, const crypto::KdfParams& kdf,
+                                          const Clock& clock) {
+  SUMMIT_ASSIGN_OR_RETURN(std::string added, AddKey(new_password, kdf, "rotated", clock));
+  std::string old = key_id_;
+  key_id_ = added;
+  SUMMIT_TRY_CTX(backend_->Delete(std::string(kKeysPrefix) + old), "removing the old key file " + old);
+  return added;
+}
+
+}  // namespace summit::repo

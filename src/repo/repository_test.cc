@@ -1,0 +1,242 @@
+#include "repo/repository.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "repo/repo_test_util.h"
+#include "repo/snapshot.h"
+#include "storage/memory/memory_backend.h"
+#include "testing/faulty_backend.h"
+
+namespace summit::repo {
+namespace {
+
+using testutil::SmallRepo;
+using testutil::TableDump;
+using testutil::TestClock;
+
+std::unique_ptr<Repository> MustInit(storage::Backend& b, const char* pw = "secret") {
+  auto r = Repository::Init(b, SecretString(pw), SmallRepo(), TestClock());
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  return std::move(*r);
+}
+
+StreamSummary MustWrite(Repository& repo, const std::string& data, size_t piece = 10000) {
+  auto w = repo.NewStream();
+  for (size_t i = 0; i < data.size(); i += piece)
+    EXPECT_TRUE(w->Write(AsBytes(std::string_view(data).substr(i, piece))).has_value());
+  auto st = w->Close();
+  EXPECT_TRUE(st.has_value()) << st.error().ToString();
+  return w->summary();
+}
+
+std::string MustRead(Repository& repo, const StreamSummary& s) {
+  auto src = repo.OpenStream(s.chunks, s.sha256);
+  auto all = src->ReadAll();
+  EXPECT_TRUE(all.has_value()) << all.error().ToString();
+  return all.value_or("");
+}
+
+TEST(Repository, StreamRoundTripsBitExactlyAcrossManyPacks) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::string data = TableDump(30000, 1);  // ~2.5 MB: many chunks, ~10 packs
+  StreamSummary s = MustWrite(*repo, data);
+  ASSERT_TRUE(repo->Flush().has_value());
+  EXPECT_EQ(s.size, data.size());
+  EXPECT_EQ(s.sha256, crypto::Sha256(AsBytes(data)));
+  EXPECT_GT(s.chunks.size(), 20u);
+  EXPECT_LT(s.stored_size, data.size() / 2) << "table dumps compress";
+  auto packs = b.List("data/");
+  ASSERT_TRUE(packs.has_value());
+  EXPECT_GT(packs->size(), 2u);
+  EXPECT_EQ(MustRead(*repo, s), data);
+
+  // A fresh Open reads the index from the backend and restores the same bytes.
+  auto reopened = Repository::Open(b, SecretString("secret"), {.workers = 2});
+  ASSERT_TRUE(reopened.has_value()) << reopened.error().ToString();
+  EXPECT_EQ(MustRead(**reopened, s), data);
+}
+
+TEST(Repository, EmptyStreamHasNoChunks) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  StreamSummary s = MustWrite(*repo, "");
+  EXPECT_EQ(s.size, 0u);
+  EXPECT_TRUE(s.chunks.empty());
+  EXPECT_EQ(MustRead(*repo, s), "");
+}
+
+TEST(Repository, IdenticalDataIsStoredOnce) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::string data = TableDump(20000, 2);
+  StreamSummary first = MustWrite(*repo, data);
+  ASSERT_TRUE(repo->Flush().has_value());
+  uint64_t after_first = repo->bytes_uploaded();
+  StreamSummary second = MustWrite(*repo, data, 7777);  // different write sizes, same chunks
+  ASSERT_TRUE(repo->Flush().has_value());
+  EXPECT_EQ(first.chunks, second.chunks);
+  EXPECT_EQ(second.new_bytes, 0u);
+  EXPECT_EQ(repo->bytes_uploaded(), after_first);
+}
+
+TEST(Repository, AppendedRowsAddOnlyTheChangedTail) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::string day1 = TableDump(20000, 3);
+  std::string day2 = day1 + TableDump(500, 4, 20000);
+  StreamSummary s1 = MustWrite(*repo, day1);
+  StreamSummary s2 = MustWrite(*repo, day2);
+  ASSERT_TRUE(repo->Flush().has_value());
+  EXPECT_LT(s2.new_bytes, s1.new_bytes / 10) << "only the tail chunks are new";
+  EXPECT_EQ(MustRead(*repo, s2), day2);
+}
+
+TEST(Repository, WrongKeyFailsAndChangesNothing) {
+  storage::MemoryBackend b;
+  { MustInit(b, "right"); }
+  auto before = b.List("");
+  auto r = Repository::Open(b, SecretString("wrong"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kWrongKey);
+  EXPECT_EQ(r.error().message(), "wrong encryption key");
+  auto after = b.List("");
+  ASSERT_EQ(before->size(), after->size());
+  for (size_t i = 0; i < before->size(); ++i) EXPECT_EQ((*before)[i].key, (*after)[i].key);
+}
+
+TEST(Repository, InitRefusesAnExistingRepository) {
+  storage::MemoryBackend b;
+  MustInit(b);
+  auto again = Repository::Init(b, SecretString("x"), SmallRepo(), TestClock());
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), ErrorCode::kAlreadyExists);
+}
+
+TEST(Repository, OpenOnEmptyLocationIsNotFoundWithHint) {
+  storage::MemoryBackend b;
+  auto r = Repository::Open(b, SecretString("x"));
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(r.error().hint().find("init"), std::string::npos);
+}
+
+TEST(Repository, FlippedBitInAPackIsReportedAsCorruptionNamingThePack) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::string data = TableDump(3000, 5);
+  StreamSummary s = MustWrite(*repo, data);
+  ASSERT_TRUE(repo->Flush().has_value());
+  auto packs = b.List("data/");
+  ASSERT_FALSE(packs->empty());
+  std::string pack = (*packs)[0].key;
+  b.Mutate(pack, [](Bytes& bytes) { bytes[10] ^= 0x01; });
+  auto src = repo->OpenStream(s.chunks, s.sha256);
+  auto all = src->ReadAll();
+  ASSERT_FALSE(all.has_value());
+  EXPECT_EQ(all.error().code(), ErrorCode::kCorruption);
+  EXPECT_NE(all.error().message().find(pack), std::string::npos) << all.error().message();
+}
+
+TEST(Repository, KeysCanBeAddedListedRemovedAndRotatedWithoutRewritingData) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b, "first");
+  std::string data = TableDump(2000, 6);
+  StreamSummary s = MustWrite(*repo, data);
+  ASSERT_TRUE(repo->Flush().has_value());
+  auto data_before = b.List("data/");
+
+  auto second = repo->AddKey(SecretString("second"), crypto::TestKdfParams(), "ops laptop", TestClock());
+  ASSERT_TRUE(second.has_value());
+  auto keys = repo->ListKeys();
+  ASSERT_TRUE(keys.has_value());
+  ASSERT_EQ(keys->size(), 2u);
+  int current = 0;
+  for (const auto& k : *keys) current += k.current;
+  EXPECT_EQ(current, 1);
+
+  auto via_second = Repository::Open(b, SecretString("second"));
+  ASSERT_TRUE(via_second.has_value());
+  EXPECT_EQ(MustRead(**via_second, s), data);
+
+  // The key in use cannot be removed; another can.
+  EXPECT_EQ(repo->RemoveKey(repo->current_key_id()).error().code(), ErrorCode::kInvalidInput);
+  ASSERT_TRUE(repo->RemoveKey(*second).has_value());
+  EXPECT_EQ(Repository::Open(b, SecretString("second")).error().code(), ErrorCode::kWrongKey);
+
+  // Rotate: the new password opens, the old one no longer does, data objects are untouched.
+  auto rotated = repo->RotateKey(SecretString("third"), crypto::TestKdfParams(), TestClock());
+  ASSERT_TRUE(rotated.has_value());
+  EXPECT_EQ(Repository::Open(b, SecretString("first")).error().code(), ErrorCode::kWrongKey);
+  auto via_third = Repository::Open(b, SecretString("third"));
+  ASSERT_TRUE(via_third.has_value());
+  EXPECT_EQ(MustRead(**via_third, s), data);
+  auto data_after = b.List("data/");
+  ASSERT_EQ(data_before->size(), data_after->size());
+}
+
+TEST(Repository, CompactIndexMergesFilesAndKeepsEveryBlob) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::vector<StreamSummary> streams;
+  for (uint32_t i = 0; i < 4; ++i) {
+    streams.push_back(MustWrite(*repo, TableDump(2000, 10 + i)));
+    ASSERT_TRUE(repo->Flush().has_value());
+  }
+  EXPECT_EQ(b.List("index/")->size(), 4u);
+  size_t blobs = repo->BlobCount();
+  ASSERT_TRUE(repo->CompactIndex().has_value());
+  EXPECT_EQ(b.List("index/")->size(), 1u);
+  auto reopened = Repository::Open(b, SecretString("secret"));
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ((*reopened)->BlobCount(), blobs);
+  for (uint32_t i = 0; i < 4; ++i) EXPECT_EQ(MustRead(**reopened, streams[i]), TableDump(2000, 10 + i));
+}
+
+TEST(Repository, NoSpaceFailsCleanlyAndLeavesTheRepositoryReadable) {
+  storage::MemoryBackend mem;
+  summit::testing::FaultyBackend faulty(&mem);
+  auto repo = MustInit(faulty);
+  std::string first = TableDump(3000, 20);
+  StreamSummary s = MustWrite(*repo, first);
+  ASSERT_TRUE(repo->Flush().has_value());
+
+  faulty.FailPutsAfterBytes(300000, ErrorCode::kNoSpace);
+  auto w = repo->NewStream();
+  std::string big = TableDump(40000, 21);
+  Status st = Ok();
+  for (size_t i = 0; i < big.size() && st.has_value(); i += 65536)
+    st = w->Write(AsBytes(std::string_view(big).substr(i, 65536)));
+  if (st.has_value()) st = w->Close();
+  if (st.has_value()) st = repo->Flush();
+  ASSERT_FALSE(st.has_value());
+  EXPECT_EQ(st.error().code(), ErrorCode::kNoSpace) << st.error().ToString();
+  // Further writes report the same error instead of pretending to work.
+  EXPECT_FALSE(repo->Flush().has_value());
+
+  faulty.Heal();
+  auto reopened = Repository::Open(mem, SecretString("secret"));
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(MustRead(**reopened, s), first);
+}
+
+TEST(Repository, ConcurrentStreamsFromManyThreadsAllRoundTrip) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::vector<std::string> inputs;
+  for (uint32_t i = 0; i < 6; ++i) inputs.push_back(TableDump(4000, 30 + i % 3));  // some duplicates
+  std::vector<StreamSummary> out(inputs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    threads.emplace_back([&, i] { out[i] = MustWrite(*repo, inputs[i], 3000 + i * 100); });
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(repo->Flush().has_value());
+  auto reopened = Repository::Open(b, SecretString("secret"));
+  ASSERT_TRUE(reopened.has_value());
+  for (size_t i = 0; i < inputs.size(); ++i) EXPECT_EQ(MustRead(**reopened, out[i]), inputs[i]) << i;
+}
+
+}  // namespace
+}  // namespace summit::repo
