@@ -39,6 +39,10 @@ class PgRowTransform {
   virtual bool Applies(const PgTable& table) const = 0;
   // Rewrites `row` in place. Returns false to drop the row (data reduction).
   virtual Result<bool> Apply(const PgTable& table, PgRow& row) const = 0;
+  // Called once after the last row of `table` was applied. Transforms that relate tables (the
+  // data reducer's foreign-key integrity) need it; sinks must feed a parent table completely
+  // and call EndTable before feeding its children. The default does nothing.
+  virtual Status EndTable(const PgTable& table) const { return Ok(); }
 };
 
 // --- Neo4j ---------------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+#include "transform/condition.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+namespace summit::transform {
+namespace {
+
+TEST(SqlLike, UnderscoreIsOneCharacterWildcardAsInPostgres) {
+  EXPECT_TRUE(SqlLike("STRIPE_API_KEY", "%_KEY"));
+  EXPECT_TRUE(SqlLike("MYKEY", "%_KEY"));       // '_' matches the 'M': PostgreSQL agrees
+  EXPECT_TRUE(SqlLike("XKEY", "%_KEY"));
+  EXPECT_FALSE(SqlLike("KEY", "%_KEY"));        // '_' needs one character before KEY
+  EXPECT_FALSE(SqlLike("MY_KEYX", "%_KEY"));
+  EXPECT_FALSE(SqlLike("my_key", "%_KEY"));     // LIKE is case-sensitive
+  EXPECT_TRUE(SqlLike("JWT_SECRET", "%_SECRET"));
+  EXPECT_TRUE(SqlLike("DB_PASSWORD", "%_PASSWORD"));
+}
+
+TEST(SqlLike, CountsCharactersNotBytes) {
+  EXPECT_TRUE(SqlLike("ÜKEY", "%_KEY"));
+  EXPECT_TRUE(SqlLike("ÜKEY", "_KEY"));         // Ü is two bytes but one character
+  EXPECT_FALSE(SqlLike("ÜKEY", "__KEY"));
+  EXPECT_TRUE(SqlLike("日本", "__"));
+  EXPECT_FALSE(SqlLike("日本", "_"));
+}
+
+TEST(SqlLike, PercentAndEscapes) {
+  EXPECT_TRUE(SqlLike("a@example.com", "%@example.com"));
+  EXPECT_TRUE(SqlLike("@example.com", "%@example.com"));
+  EXPECT_FALSE(SqlLike("a@EXAMPLE.com", "%@example.com"));
+  EXPECT_FALSE(SqlLike("a@example.com.evil.org", "%@example.com"));
+  EXPECT_TRUE(SqlLike("", "%"));
+  EXPECT_FALSE(SqlLike("", "_"));
+  EXPECT_TRUE(SqlLike("50%", "50\\%"));
+  EXPECT_FALSE(SqlLike("500", "50\\%"));
+  EXPECT_TRUE(SqlLike("a_b", "a\\_b"));
+  EXPECT_FALSE(SqlLike("axb", "a\\_b"));
+  EXPECT_TRUE(SqlLike("abcabc", "%abc%abc"));
+}
+
+TEST(Utf8, LengthAndPrefix) {
+  EXPECT_EQ(Utf8Length("héllo"), 5u);
+  EXPECT_EQ(Utf8Prefix("héllo", 2), "hé");
+  EXPECT_EQ(Utf8Prefix("ab", 7), "ab");
+}
+
+Tri Eval(const char* cond, std::map<std::string, std::optional<std::string>> row) {
+  auto c = Condition::Parse(cond);
+  EXPECT_TRUE(c.has_value()) << cond << ": " << (c ? "" : c.error().ToString());
+  if (!c) return Tri::kUnknown;
+  return c->Evaluate([&](size_t i) {
+    auto it = row.find(c->fields()[i]);
+    if (it == row.end() || !it->second) return FieldValue{};
+    return FieldValue{FieldValue::Kind::kString, *it->second};
+  });
+}
+
+TEST(Condition, NullMakesLikeUnknownSoTheRuleDoesNotApply) {
+  EXPECT_EQ(Eval("email NOT LIKE '%@example.com'", {{"email", std::nullopt}}), Tri::kUnknown);
+  EXPECT_EQ(Eval("email NOT LIKE '%@example.com'", {{"email", "a@corp.com"}}), Tri::kTrue);
+  EXPECT_EQ(Eval("email NOT LIKE '%@example.com'", {{"email", "a@example.com"}}), Tri::kFalse);
+}
+
+TEST(Condition, ThreeValuedAndOrNot) {
+  std::map<std::string, std::optional<std::string>> r = {{"a", std::nullopt}, {"b", "x"}};
+  EXPECT_EQ(Eval("a = 'x' OR b = 'x'", r), Tri::kTrue);
+  EXPECT_EQ(Eval("a = 'x' OR b = 'y'", r), Tri::kUnknown);
+  EXPECT_EQ(Eval("a = 'x' AND b = 'y'", r), Tri::kFalse);
+  EXPECT_EQ(Eval("a = 'x' AND b = 'x'", r), Tri::kUnknown);
+  EXPECT_EQ(Eval("NOT a = 'x'", r), Tri::kUnknown);
+  EXPECT_EQ(Eval("a IS NULL AND b IS NOT NULL", r), Tri::kTrue);
+  EXPECT_EQ(Eval("(a IS NOT NULL OR b <> 'x') OR b = 'x'", r), Tri::kTrue);
+}
+
+TEST(Condition, CypherStylePredicatesWithAliases) {
+  EXPECT_EQ(Eval("u.email IS NOT NULL AND NOT u.email ENDS WITH '@example.com'", {{"email", "bob@corp.io"}}), Tri::kTrue);
+  EXPECT_EQ(Eval("u.email IS NOT NULL AND NOT u.email ENDS WITH '@example.com'", {{"email", "dev_1@example.com"}}), Tri::kFalse);
+  EXPECT_EQ(Eval("u.email IS NOT NULL AND NOT u.email ENDS WITH '@example.com'", {}), Tri::kFalse);
+  EXPECT_EQ(Eval("name STARTS WITH 'ab' and name contains 'c'", {{"name", "abc"}}), Tri::kTrue);
+  EXPECT_EQ(Eval("name = 'it''s'", {{"name", "it's"}}), Tri::kTrue);
+}
+
+TEST(Condition, NonStringIsUnknownForStringPredicates) {
+  auto c = Condition::Parse("n.email ENDS WITH '@example.com'");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->Evaluate([](size_t) { return FieldValue{FieldValue::Kind::kOther, "42"}; }), Tri::kUnknown);
+}
+
+TEST(Condition, ParseErrorsSayWhere) {
+  for (const char* bad : {"email LIKE", "email LIKES 'x'", "(a IS NULL", "a IS NOT", "a = 'x", "", "a IS NULL b"}) {
+    auto c = Condition::Parse(bad);
+    ASSERT_FALSE(c.has_value()) << bad;
+    EXPECT_NE(c.error().message().find("at offset"), std::string::npos) << c.error().message();
+  }
+}
+
+}  // namespace
+}  // namespace summit::transform
