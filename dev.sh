@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# summit-dr developer entry point (run as root on Debian 12 for the first install).
+#
+#   ./dev.sh test           install what is missing, build, unit tests, start the test bed,
+#                           integration tests, stop the test bed; non-zero if anything failed
+#   ./dev.sh demo [--keep]  install, build, start the test bed, fill it with `small` data, run the
+#                           engine steps that exist (backup --set=full, verify, restore --env=dev);
+#                           tears the stack down unless --keep
+#   ./dev.sh build          install build dependencies, configure and build into ./build
+#   ./dev.sh asan           build into ./build-asan with -DSUMMIT_SANITIZE=ON and run unit tests
+#   ./dev.sh up | down      start (printing `export ...` lines) / stop the test bed
+#
+# Environment: BUILD_DIR (default build), JOBS (default nproc), SUMMIT_CACHE (MinIO, Neo4j jars).
+set -Eeuo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$ROOT"
+BUILD_DIR="${BUILD_DIR:-build}"
+JOBS="${JOBS:-$(nproc)}"
+HARNESS="$ROOT/tests/harness"
+
+say() { printf '\n==> %s\n' "$*" >&2; }
+die() { echo "dev.sh: $*" >&2; exit 1; }
+
+install_deps() { "$HARNESS/install.sh" "$@"; }
+
+configure_build() { # dir [cmake args...]
+  local dir="$1"
+  shift
+  say "configure + build ($dir, -j$JOBS)"
+  cmake -S "$ROOT" -B "$dir" -G Ninja "$@" >/dev/null
+  ninja -C "$dir" -j "$JOBS"
+}
+
+# Starts the test bed in $HARNESS_DIR and loads its settings into this shell.
+harness_up() {
+  say "starting the test bed (PostgreSQL, Redis, Neo4j, MinIO x2) in $HARNESS_DIR"
+  local exports
+  exports="$("$HARNESS/up.sh" --dir "$HARNESS_DIR")" || die "the test bed did not start (logs in $HARNESS_DIR)"
+  eval "$exports"
+}
+
+harness_down() {
+  if [[ -n "${HARNESS_DIR:-}" && -d "$HARNESS_DIR" ]]; then
+    say "stopping the test bed"
+    "$HARNESS/down.sh" --dir "$HARNESS_DIR" || true
+  fi
+}
+
+cmd_test() {
+  local t0 unit_rc=0 it_rc=0
+  t0=$(date +%s)
+  install_deps
+  configure_build "$BUILD_DIR"
+  say "unit tests"
+  ctest --test-dir "$BUILD_DIR" -L unit --output-on-failure -j "$JOBS" --timeout 600 || unit_rc=$?
+
+  HARNESS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/summit-test-harness.XXXXXX")"
+  export HARNESS_DIR
+  trap harness_down EXIT
+  harness_up
+  say "integration tests (one at a time: they share the servers)"
+  ctest --test-dir "$BUILD_DIR" -L integration --output-on-failure -j 1 --timeout 1200 || it_rc=$?
+  harness_down
+  trap - EXIT
+
+  say "summary: unit tests $([[ $unit_rc == 0 ]] && echo passed || echo FAILED), integration tests" \
+    "$([[ $it_rc == 0 ]] && echo passed || echo FAILED) ($(($(date +%s) - t0))s)"
+  [[ $unit_rc == 0 && $it_rc == 0 ]]
+}
+
+# Runs one engine step; returns 0 when done, 2 when the binary says it is not built yet.
+engine_step() {
+  local out rc=0
+  echo "\$ summit-dr $*" >&2
+  out="$("$BUILD_DIR/summit-dr" "$@" 2>&1)" || rc=$?
+  echo "$out" >&2
+  if [[ $rc == 2 ]] && grep -qi "not built yet" <<<"$out"; then
+    return 2
+  fi
+  return "$rc"
+}
+
+cmd_demo() {
+  local keep=0
+  for a in "$@"; do
+    case "$a" in
+      --keep) keep=1 ;;
+      *) die "demo: unknown option '$a' (known: --keep)" ;;
+    esac
+  done
+  install_deps
+  configure_build "$BUILD_DIR"
+  HARNESS_DIR="${HARNESS_DIR:-${TMPDIR:-/tmp}/summit-harness-$(id -u)}"
+  export HARNESS_DIR
+  ((keep)) || trap harness_down EXIT
+  harness_up
+  say "generating the 'small' Summit dataset (about 100 MB) into every store"
+  python3 "$HARNESS/generate.py" --seed 1 --size small --files "$HARNESS_DIR/files" >"$HARNESS_DIR/dataset.json"
+  jq -c '{tenants, postgres_rows: .postgres.tables, neo4j: .neo4j.labels, redis: .redis.keys, files: .files.files, seconds}' \
+    "$HARNESS_DIR/dataset.json" >&2
+  say "connection settings (also in $HARNESS_DIR/env)"
+  cat "$HARNESS_DIR/env"
+
+  export BACKUP_BASE="${BACKUP_BASE:-$HARNESS_DIR/backups}"
+  export ENCRYPTION_KEY="${ENCRYPTION_KEY:-demo-only-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
+  say "engine: backup --set=full, verify, restore --env=dev"
+  local rc=0 id=""
+  engine_step backup --set=full || rc=$?
+  if [[ $rc == 0 ]]; then
+    id="$("$BUILD_DIR/summit-dr" list --set=full --json 2>/dev/null | jq -r '[.[]?.id // empty] | last // empty' || true)"
+    if [[ -z "$id" ]]; then
+      echo "dev.sh: backup succeeded but 'summit-dr list --json' named no backup" >&2
+      rc=1
+    else
+      engine_step restore "$id" --mode=verify-only || rc=$?
+      [[ $rc == 0 ]] && { engine_step restore "$id" --env=dev --yes || rc=$?; }
+    fi
+  fi
+  if [[ $rc == 2 ]]; then
+    say "the engine steps are not built yet: the demo stops here, with the stack up and filled"
+    rc=0
+  elif [[ $rc != 0 ]]; then
+    echo "dev.sh: an engine step failed (exit $rc)" >&2
+  fi
+  if ((keep)); then
+    say "stack left running (--keep): eval \"\$(cat $HARNESS_DIR/env)\"; stop with ./dev.sh down"
+  fi
+  return "$rc"
+}
+
+cmd_asan() {
+  install_deps --no-servers
+  configure_build build-asan -DSUMMIT_SANITIZE=ON -DSUMMIT_BENCH=OFF
+  say "unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
+  ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}" \
+    UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}" \
+    ctest --test-dir build-asan -L unit --output-on-failure -j "$JOBS" --timeout 900
+}
+
+case "${1:-}" in
+  test) shift; cmd_test "$@" ;;
+  demo) shift; cmd_demo "$@" ;;
+  build) install_deps --no-servers; configure_build "$BUILD_DIR" ;;
+  asan) cmd_asan ;;
+  up) shift; install_deps; exec "$HARNESS/up.sh" "$@" ;;
+  down) shift; exec "$HARNESS/down.sh" "$@" ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+esac
