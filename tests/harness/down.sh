@@ -46,6 +46,7 @@ done
 
 if ((KEEP_LOGS)); then
   find "$DIR" -mindepth 2 -maxdepth 2 -type d -name data -exec rm -rf {} + 2>/dev/null
+  rm -f "$DIR"/*/password "$DIR"/*/pwfile "$DIR"/*/secret_key "$DIR/env"
   rm -rf "$DIR/pids"
   hlog "stopped; logs kept in $DIR"
 else
