@@ -56,13 +56,6 @@ if ((${#missing[@]})); then
   fi
   say "installing ${#missing[@]} Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  # The postgresql package would otherwise create and start a cluster on port 5432; the test bed
-  # runs its own clusters on free ports.
-  mkdir -p /etc/postgresql-common
-  if [[ ! -f /etc/postgresql-common/createcluster.conf ]] ||
-     ! grep -q '^create_main_cluster *= *false' /etc/postgresql-common/createcluster.conf; then
-    echo "create_main_cluster = false" >>/etc/postgresql-common/createcluster.conf
-  fi
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 fi
@@ -78,8 +71,14 @@ mkdir -p "$CACHE/bin"
 if [[ ! -x "$CACHE/bin/minio" ]]; then
   GO="$(command -v go || true)"
   [[ -z "$GO" && -x /usr/local/go/bin/go ]] && GO=/usr/local/go/bin/go
+  [[ -z "$GO" && -x "$CACHE/go-dist/go/bin/go" ]] && GO="$CACHE/go-dist/go/bin/go"
+  # Go 1.21+ fetches the toolchain MinIO asks for by itself (GOTOOLCHAIN=auto); older ones cannot.
+  if [[ -n "$GO" ]] && ! "$GO" version | grep -Eq 'go1\.(2[1-9]|[3-9][0-9])'; then
+    say "$("$GO" version) is too old to build MinIO; using the official Go $GO_VERSION instead"
+    GO=""
+  fi
   if [[ -z "$GO" ]]; then
-    say "no Go toolchain: fetching go$GO_VERSION from go.dev into $CACHE/go"
+    say "no usable Go toolchain: fetching go$GO_VERSION from go.dev into $CACHE/go-dist"
     mkdir -p "$CACHE/go-dist"
     curl -fsSL "https://go.dev/dl/go${GO_VERSION}.linux-amd64.tar.gz" | tar -xz -C "$CACHE/go-dist"
     GO="$CACHE/go-dist/go/bin/go"
