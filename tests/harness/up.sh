@@ -12,6 +12,9 @@
 #   --only LIST    comma-separated subset of postgres,redis,neo4j,s3 (default: all)
 #   --dir DIR      where to put everything (default: $HARNESS_DIR or /tmp/summit-harness-<uid>)
 #   --timeout SECS readiness time-out per server (default 120)
+# Optional: tests/harness/pgvector-up.sh (a pgvector-enabled PostgreSQL) runs after PostgreSQL with
+#   HARNESS_DIR set; its `export` lines join ours. It should write its server's pid to
+#   $HARNESS_DIR/pids/pgvector (down.sh stops every pid there) or ship a pgvector-down.sh.
 # Environment: SUMMIT_PG_ARCHIVE_COMMAND (PostgreSQL archive_command, default /bin/true),
 #   SUMMIT_CACHE (where install.sh put MinIO and Neo4j).
 set -Eeuo pipefail
@@ -30,7 +33,7 @@ while (($#)); do
     --dir) DIR="$2"; shift 2 ;;
     --dir=*) DIR="${1#--dir=}"; shift ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "up.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
