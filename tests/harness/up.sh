@@ -33,7 +33,7 @@ while (($#)); do
     --dir) DIR="$2"; shift 2 ;;
     --dir=*) DIR="${1#--dir=}"; shift ;;
     --timeout) TIMEOUT="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "up.sh: unknown option '$1' (try --help)" >&2; exit 2 ;;
   esac
 done
