@@ -36,6 +36,8 @@ struct Reducer::TableState {
   std::atomic<uint64_t> kept{0}, dropped{0}, dropped_for_parent{0};
 };
 
+Reducer::~Reducer() = default;
+
 Result<std::unique_ptr<Reducer>> Reducer::Create(const ReductionRules& rules, double factor, Schema schema, TimePoint reference) {
   if (!(factor > 0.0 && factor <= 1.0)) {
     return Fail(ErrorCode::kInvalidInput, "data reduction factor must be in (0, 1], got " + std::to_string(factor),

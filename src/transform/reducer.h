@@ -35,6 +35,8 @@ class Reducer final : public PgRowTransform {
   static Result<std::unique_ptr<Reducer>> Create(const ReductionRules& rules, double factor, Schema schema,
                                                  TimePoint reference);
 
+  ~Reducer() override;
+
   // Tables of the schema ordered so that every parent precedes its children.
   const std::vector<std::string>& TableOrder() const { return order_; }
 
