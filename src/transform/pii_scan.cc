@@ -80,11 +80,10 @@ void FindNumbers(std::string_view v, std::vector<PiiFinding>& out) {
       if (i < v.size() && v[i] == ')') ++i;
       // One separator (or ") ") between groups.
       size_t j = i;
-      if (j < v.size() && (v[j] == ' ' || v[j] == '-' || v[j] == '.')) {
-        seps.push_back(v[j]);
-        ++j;
-      }
+      char sep = 0;
+      if (j < v.size() && (v[j] == ' ' || v[j] == '-' || v[j] == '.')) sep = v[j++];
       if (j < v.size() && (IsDigit(v[j]) || v[j] == '(') && j > end) {
+        if (sep != 0) seps.push_back(sep);
         i = j;
         continue;
       }
@@ -95,6 +94,8 @@ void FindNumbers(std::string_view v, std::vector<PiiFinding>& out) {
     if (end < v.size() && (v[end] == ':' || v[end] == '/')) bad = true;  // times, ratios, paths
     i = std::max(end, start + 1);
     if (bad || digits.empty()) continue;
+    // A dotted quad is an IP address (reported by FindIps), not a phone number.
+    if (groups == 4 && seps == "..." && IsIpv4(v.substr(start, end - start))) continue;
     bool all_dash_or_space = std::all_of(seps.begin(), seps.end(), [](char c) { return c == ' ' || c == '-'; });
     if (digits.size() >= 13 && digits.size() <= 19 && all_dash_or_space && !plus && LuhnValid(digits)) {
       out.push_back({PiiKind::kCardNumber, start, end - start});
