@@ -238,3 +238,33 @@ TEST(ConfigErrors, EnvironmentSuppliedBadPortIsReported) {
 
 }  // namespace
 }  // namespace summit::config
+
+#include "config/sanitization.h"
+
+namespace summit::config {
+namespace {
+
+TEST(SanitizationConfig, ShippedFilesAgreeOnEveryEnvironment) {
+  auto c = LoadConfig(kShipped, MapEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_EQ(SanitizationPath(*c), std::string(SUMMIT_SOURCE_DIR) + "/config/sanitization.yaml");
+  auto rules = LoadSanitizationRules(*c);
+  ASSERT_TRUE(rules.has_value()) << rules.error().ToString();
+  EXPECT_TRUE(rules->ProfileFor("dev").has_value());
+}
+
+TEST(SanitizationConfig, EnvironmentLevelMustMatchItsProfile) {
+  auto c = LoadConfig(kShipped, MapEnv({}));
+  ASSERT_TRUE(c.has_value());
+  c->environments["production"].sanitize = EnvironmentConfig::Sanitize::kFull;
+  auto rules = LoadSanitizationRules(*c);
+  ASSERT_FALSE(rules.has_value());
+  EXPECT_NE(rules.error().message().find("environment 'production' says sanitize: full"), std::string::npos)
+      << rules.error().message();
+  c->environments["production"].sanitize = EnvironmentConfig::Sanitize::kNone;
+  c->sanitization_file = "does-not-exist.yaml";
+  EXPECT_EQ(LoadSanitizationRules(*c).error().code(), ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace summit::config
