@@ -342,6 +342,7 @@ Status Repository::UploadPack(OpenPack pack) {
   std::lock_guard lock(index_mu_);
   AddIndexEntriesLocked(id, pack.blobs);
   for (const auto& b : pack.blobs) in_flight_.erase(b.id);
+  written_.push_back(IndexPack{id, pack.blobs});
   unindexed_.push_back(IndexPack{id, std::move(pack.blobs)});
   return Ok();
 }
@@ -466,6 +467,11 @@ std::vector<IndexPack> Repository::IndexEntries() const {
   for (auto& p : out)
     std::sort(p.blobs.begin(), p.blobs.end(), [](const PackBlob& a, const PackBlob& b) { return a.offset < b.offset; });
   return out;
+}
+
+std::vector<IndexPack> Repository::PacksWritten() const {
+  std::lock_guard lock(index_mu_);
+  return written_;
 }
 
 std::vector<std::string> Repository::IndexFiles() const {

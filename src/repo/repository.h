@@ -173,6 +173,9 @@ class Repository {
   Result<std::string> RotateKey(const SecretString& new_password, const crypto::KdfParams& kdf, const Clock& clock);
   const std::string& current_key_id() const { return key_id_; }
 
+  // Every pack this instance uploaded, with its blobs (prune builds its new index from these).
+  std::vector<IndexPack> PacksWritten() const;
+
   // Bytes uploaded to the backend (packs and index files) by this instance.
   uint64_t bytes_uploaded() const { return bytes_uploaded_.load(); }
 
@@ -219,6 +222,7 @@ class Repository {
   std::unordered_set<BlobId, IdHash> in_flight_;
   std::vector<IndexPack> unindexed_;  // uploaded since the last index file
   std::vector<std::string> index_files_;
+  std::vector<IndexPack> written_;  // every pack uploaded by this instance
 
   std::mutex pack_mu_;
   OpenPack open_pack_;

@@ -1,0 +1,300 @@
+#include "repo/snapshot.h"
+
+#include <gtest/gtest.h>
+
+#include "repo/check.h"
+#include "repo/prune.h"
+#include "repo/replicate.h"
+#include "repo/repo_test_util.h"
+#include "storage/memory/memory_backend.h"
+
+namespace summit::repo {
+namespace {
+
+using testutil::SmallRepo;
+using testutil::TableDump;
+using testutil::TestClock;
+
+std::unique_ptr<Repository> MustInit(storage::Backend& b) {
+  auto r = Repository::Init(b, SecretString("pw"), SmallRepo(), TestClock());
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  return std::move(*r);
+}
+
+void WriteStream(CaptureSink& sink, const std::string& name, const std::string& data) {
+  auto s = sink.OpenStream(name);
+  ASSERT_TRUE(s.has_value()) << s.error().ToString();
+  ASSERT_TRUE((*s)->Write(data).has_value());
+  ASSERT_TRUE((*s)->Close().has_value());
+}
+
+// A snapshot with postgres (two tables + schema) and redis.
+nlohmann::json MakeSnapshot(Repository& repo, const std::string& id, uint32_t seed) {
+  auto w = SnapshotWriter::Begin(repo, {.id = id, .set = "full", .host = "db1", .tool_version = "0.1.0"}, TestClock());
+  EXPECT_TRUE(w.has_value()) << w.error().ToString();
+  auto pg = (*w)->Component("postgres");
+  EXPECT_TRUE(pg.has_value());
+  WriteStream(**pg, "schema.pre.sql", "CREATE TABLE users (id bigint primary key);\n");
+  WriteStream(**pg, "data/public.users", TableDump(3000, seed));
+  WriteStream(**pg, "data/public.events", TableDump(3000, seed + 1000));
+  (*pg)->SetAttribute("lsn", "0/3000060");
+  auto redis = (*w)->Component("redis");
+  WriteStream(**redis, "dump.rdb", TableDump(500, seed + 2000));
+  (*redis)->SetAttribute("replication_offset", 12345);
+  auto meta = (*w)->Finish();
+  EXPECT_TRUE(meta.has_value()) << meta.error().ToString();
+  return meta.value_or(nlohmann::json());
+}
+
+std::string ReadStream(Repository& repo, const std::string& id, const std::string& comp, const std::string& stream) {
+  auto r = SnapshotReader::Open(repo, id);
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  auto c = (*r)->Component(comp);
+  EXPECT_TRUE(c.has_value());
+  auto s = (*c)->OpenStream(stream);
+  EXPECT_TRUE(s.has_value());
+  auto all = (*s)->ReadAll();
+  EXPECT_TRUE(all.has_value()) << all.error().ToString();
+  return all.value_or("");
+}
+
+TEST(Snapshot, CaptureRoundTripsThroughSinkAndSource) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "summit-backup-full-20250120T020000Z", 1);
+  auto r = SnapshotReader::Open(*repo, "summit-backup-full-20250120T020000Z");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ((*r)->Components(), (std::vector<std::string>{"postgres", "redis"}));
+  auto pg = (*r)->Component("postgres");
+  ASSERT_TRUE(pg.has_value());
+  EXPECT_EQ((*pg)->ListStreams(),
+            (std::vector<std::string>{"data/public.events", "data/public.users", "schema.pre.sql"}));
+  EXPECT_EQ((*pg)->Attributes()["lsn"], "0/3000060");
+  EXPECT_EQ(*(*pg)->StreamSize("data/public.users"), TableDump(3000, 1).size());
+  EXPECT_EQ(ReadStream(*repo, "summit-backup-full-20250120T020000Z", "postgres", "data/public.users"),
+            TableDump(3000, 1));
+  EXPECT_EQ(ReadStream(*repo, "summit-backup-full-20250120T020000Z", "redis", "dump.rdb"), TableDump(500, 2001));
+  EXPECT_EQ((*pg)->OpenStream("nope").error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ((*r)->Component("neo4j").error().code(), ErrorCode::kNotFound);
+}
+
+TEST(Snapshot, MetadataJsonHasSizesHashesAndPositionsButNoChunkIds) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  nlohmann::json m = MakeSnapshot(*repo, "summit-backup-full-20250120T020000Z", 1);
+  EXPECT_EQ(m["id"], "summit-backup-full-20250120T020000Z");
+  EXPECT_EQ(m["set"], "full");
+  EXPECT_EQ(m["host"], "db1");
+  EXPECT_EQ(m["repository_id"], repo->config().id);
+  EXPECT_EQ(m["started"], "2025-01-20T02:00:00Z");
+  const auto& users = m["components"]["postgres"]["streams"]["data/public.users"];
+  std::string dump = TableDump(3000, 1);
+  EXPECT_EQ(users["size"], dump.size());
+  EXPECT_EQ(users["sha256"], crypto::DigestHex(crypto::Sha256(AsBytes(dump))));
+  EXPECT_GT(users["chunk_count"].get<int>(), 1);
+  EXPECT_GT(users["stored_size"].get<uint64_t>(), 0u);
+  EXPECT_EQ(m["components"]["redis"]["attributes"]["replication_offset"], 12345);
+  std::string text = m.dump();
+  for (const auto& id : repo->IndexEntries()[0].blobs)
+    EXPECT_EQ(text.find(IdHex(id.id)), std::string::npos) << "chunk ids must not leak into metadata";
+}
+
+TEST(Snapshot, ManifestIsWrittenLastAndOnlyOnFinish) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  auto w = SnapshotWriter::Begin(*repo, {.id = "s1", .set = "full"}, TestClock());
+  ASSERT_TRUE(w.has_value());
+  auto pg = (*w)->Component("postgres");
+  WriteStream(**pg, "data/t", TableDump(3000, 3));
+  EXPECT_TRUE(b.List("snapshots/")->empty());
+  auto open = (*pg)->OpenStream("data/open");
+  ASSERT_TRUE(open.has_value());
+  auto early = (*w)->Finish();
+  ASSERT_FALSE(early.has_value()) << "finish with an open stream must fail";
+  EXPECT_TRUE(b.List("snapshots/")->empty());
+}
+
+TEST(Snapshot, DuplicateStreamOrSnapshotIdIsRefused) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  EXPECT_EQ(SnapshotWriter::Begin(*repo, {.id = "s1"}, TestClock()).error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(SnapshotWriter::Begin(*repo, {.id = "../x"}, TestClock()).error().code(), ErrorCode::kInvalidInput);
+  auto w = SnapshotWriter::Begin(*repo, {.id = "s2"}, TestClock());
+  auto c = (*w)->Component("files");
+  WriteStream(**c, "a", "x");
+  EXPECT_EQ((*c)->OpenStream("a").error().code(), ErrorCode::kAlreadyExists);
+}
+
+TEST(Snapshot, UnchangedSecondSnapshotAddsAlmostNothing) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  auto m1 = MakeSnapshot(*repo, "s1", 1);
+  auto m2 = MakeSnapshot(*repo, "s2", 1);
+  EXPECT_GT(m1["new_bytes"].get<uint64_t>(), 10000u);
+  EXPECT_EQ(m2["new_bytes"].get<uint64_t>(), 0u);
+  auto list = ListSnapshots(*repo);
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 2u);
+}
+
+TEST(Snapshot, ManifestCodecRoundTripsAndRejectsGarbage) {
+  SnapshotManifest m;
+  m.id = "x";
+  m.components.push_back({"pg", {{"lsn", "0/1"}}, {{"t", 3, 50, crypto::Sha256(AsBytes("abc")), {crypto::Sha256(AsBytes("c"))}}}});
+  auto back = ParseManifest(AsBytes(EncodeManifest(m)));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->components[0].streams[0].chunks, m.components[0].streams[0].chunks);
+  for (std::string bad : {"", "{}", "{\"version\":1,\"id\":\"x\",\"components\":[{\"name\":1}]}",
+                          "{\"version\":1,\"id\":\"x\",\"components\":[{\"name\":\"a\",\"streams\":[{\"name\":\"s\","
+                          "\"size\":1,\"sha256\":\"zz\",\"chunks\":[]}]}]}"})
+    EXPECT_EQ(ParseManifest(AsBytes(bad)).error().code(), ErrorCode::kCorruption) << bad;
+}
+
+TEST(Check, HealthyRepositoryPassesStructureAndReadData) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  MakeSnapshot(*repo, "s2", 7);
+  auto report = Check(*repo, {.read_data = true});
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->ToJson().dump(2);
+  EXPECT_EQ(report->snapshots, 2u);
+  EXPECT_EQ(report->packs_read, report->packs);
+  EXPECT_TRUE(report->warnings.empty());
+}
+
+// The bit flip test of issue 3: a damaged blob is reported as exactly the streams using it.
+TEST(Check, ReadDataNamesExactlyTheStreamsABitFlipBreaks) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  MakeSnapshot(*repo, "s2", 1);  // same data: shares every chunk with s1
+  // Flip a bit inside the last chunk of s1's postgres/data/public.events.
+  auto manifest = LoadManifest(*repo, "s1");
+  const auto* pg = manifest->FindComponent("postgres");
+  const SnapshotStream* events = nullptr;
+  for (const auto& s : pg->streams)
+    if (s.name == "data/public.events") events = &s;
+  ASSERT_NE(events, nullptr);
+  BlobId victim = events->chunks.back();
+  // Only events uses it (users/redis data differ), so only that stream may be reported.
+  auto loc = repo->Find(victim);
+  ASSERT_TRUE(loc.has_value());
+  ASSERT_TRUE(b.Mutate(PackKey(loc->pack), [&](Bytes& d) { d[loc->blob.offset + 20] ^= 0x10; }));
+
+  auto report = Check(*repo, {.read_data = true});
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok());
+  ASSERT_EQ(report->damaged_packs.size(), 1u);
+  EXPECT_NE(report->damaged_packs[0].find(PackKey(loc->pack)), std::string::npos);
+  std::vector<Damage> expected = {{"s1", "postgres", "data/public.events", ""},
+                                  {"s2", "postgres", "data/public.events", ""}};
+  ASSERT_EQ(report->damaged.size(), 2u) << report->ToJson().dump(2);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(report->damaged[i].snapshot, expected[i].snapshot);
+    EXPECT_EQ(report->damaged[i].component, expected[i].component);
+    EXPECT_EQ(report->damaged[i].stream, expected[i].stream);
+  }
+  // Structure alone does not read data, so it passes.
+  auto structure = Check(*repo);
+  EXPECT_TRUE(structure->ok());
+  // Restoring the damaged stream fails loudly; the others still restore.
+  EXPECT_EQ(ReadStream(*repo, "s1", "postgres", "data/public.users"), TableDump(3000, 1));
+}
+
+TEST(Check, MissingPackIsAStructuralErrorNamingTheStreams) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  auto m = LoadManifest(*repo, "s1");
+  auto loc = repo->Find(m->FindComponent("redis")->streams[0].chunks[0]);
+  ASSERT_TRUE(b.Delete(PackKey(loc->pack)).has_value());
+  auto report = Check(*repo);
+  ASSERT_TRUE(report.has_value());
+  EXPECT_FALSE(report->ok());
+  EXPECT_FALSE(report->errors.empty());
+  bool redis_named = false;
+  for (const auto& d : report->damaged) redis_named |= d.component == "redis" && d.stream == "dump.rdb";
+  EXPECT_TRUE(redis_named) << report->ToJson().dump(2);
+}
+
+TEST(Prune, ForgettingASnapshotFreesItsDataAndKeepsTheRestRestorable) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "old", 1);
+  MakeSnapshot(*repo, "new", 50);
+  uint64_t before = 0;
+  auto packs_before = b.List("data/");
+  for (const auto& o : *packs_before) before += o.size;
+
+  auto dry = Prune(*repo, {.forget = {"old"}, .dry_run = true});
+  ASSERT_TRUE(dry.has_value());
+  EXPECT_GT(dry->bytes_freed, 0u);
+  EXPECT_TRUE(b.Stat("snapshots/old").has_value()) << "dry run changes nothing";
+
+  auto report = Prune(*repo, {.forget = {"old"}});
+  ASSERT_TRUE(report.has_value()) << report.error().ToString();
+  EXPECT_EQ(report->snapshots_removed, std::vector<std::string>{"old"});
+  uint64_t after = 0;
+  auto packs_after = b.List("data/");
+  for (const auto& o : *packs_after) after += o.size;
+  EXPECT_LT(after, before * 0.7);
+  EXPECT_FALSE(b.Stat("snapshots/old").has_value());
+  auto reopened = Repository::Open(b, SecretString("pw"));
+  ASSERT_TRUE(reopened.has_value());
+  EXPECT_EQ(ReadStream(**reopened, "new", "postgres", "data/public.events"), TableDump(3000, 1050));
+  auto check = Check(**reopened, {.read_data = true});
+  EXPECT_TRUE(check->ok()) << check->ToJson().dump(2);
+  EXPECT_TRUE(check->warnings.empty());
+  EXPECT_EQ(b.List("index/")->size(), 1u);
+}
+
+TEST(Prune, UnknownSnapshotIsNotFoundAndChangesNothing) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  size_t objects = b.ObjectCount();
+  auto r = Prune(*repo, {.forget = {"nope"}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(b.ObjectCount(), objects);
+}
+
+TEST(Replicate, CopiesSnapshotsThatRestoreBitExactlyFromTheReplica) {
+  storage::MemoryBackend primary, dr;
+  auto repo = MustInit(primary);
+  MakeSnapshot(*repo, "s1", 1);
+  MakeSnapshot(*repo, "s2", 60);
+  auto r = Replicate(*repo, dr, {"s1"});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE(r->initialized_destination);
+  EXPECT_EQ(r->snapshots_copied, std::vector<std::string>{"s1"});
+  auto replica = Repository::Open(dr, SecretString("pw"));
+  ASSERT_TRUE(replica.has_value()) << replica.error().ToString();
+  EXPECT_EQ(ReadStream(**replica, "s1", "postgres", "data/public.users"), TableDump(3000, 1));
+  EXPECT_FALSE(SnapshotReader::Open(**replica, "s2").has_value());
+  auto check = Check(**replica, {.read_data = true});
+  EXPECT_TRUE(check->ok()) << check->ToJson().dump(2);
+
+  auto all = Replicate(*repo, dr);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->snapshots_copied, std::vector<std::string>{"s2"});
+  EXPECT_EQ(all->snapshots_present, std::vector<std::string>{"s1"});
+  auto again = Replicate(*repo, dr);
+  EXPECT_EQ(again->packs_copied, 0u);
+  EXPECT_TRUE(again->snapshots_copied.empty());
+}
+
+TEST(Replicate, RefusesADestinationHoldingAnotherRepository) {
+  storage::MemoryBackend a, other;
+  auto repo = MustInit(a);
+  MakeSnapshot(*repo, "s1", 1);
+  MustInit(other);
+  auto r = Replicate(*repo, other);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidInput);
+}
+
+}  // namespace
+}  // namespace summit::repo
