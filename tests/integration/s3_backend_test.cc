@@ -4,13 +4,22 @@
 // wrong credentials and a missing bucket.
 #include <gtest/gtest.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <random>
 #include <thread>
 
+#include "core/log.h"
 #include "harness_env.h"
+#include "storage/retry.h"
+#include "storage/s3/backend_url.h"
 #include "storage/s3/s3_backend.h"
 #include "storage/s3/s3_util.h"
+#include "testing/backend_conformance.h"
+#include "testing/flaky_backend.h"
 
 namespace summit::storage::s3 {
 namespace {
@@ -239,6 +248,74 @@ TEST_P(S3BackendTest, AMissingBucketIsNotFoundWithAHintToCreateIt) {
   EXPECT_EQ(chk.error().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(S3BackendTest, PassesTheBackendConformanceSuiteWithMultipart) {
+  // Every check gets a fresh, empty prefix; a 6 MiB threshold sends the suite's 20 MiB object
+  // through multipart.
+  std::vector<std::string> prefixes;
+  summit::testing::BackendConformanceOptions options;
+  options.large_object_bytes = 20u << 20;
+  summit::testing::RunBackendConformance(
+      [&]() -> std::unique_ptr<Backend> {
+        prefixes.push_back(prefix_ + "/conf-" + std::to_string(prefixes.size()));
+        S3Settings s = SettingsFor(GetParam(), prefixes.back());
+        s.multipart_threshold = 6 * kMiB;
+        s.part_size = 5 * kMiB;
+        auto b = S3Backend::Open(s);
+        EXPECT_TRUE(b);
+        return std::move(*b);
+      },
+      options);
+  // TearDown lists the whole test prefix, which includes these.
+}
+
+TEST_P(S3BackendTest, RetriesSurviveInjectedTransientErrors) {
+  summit::log::SetLevel(summit::log::Level::kError);
+  summit::testing::FlakyBackend flaky(backend_.get());
+  flaky.FailFraction(0.3, 77);
+  struct NotOwning final : Backend {
+    explicit NotOwning(Backend* b) : b(b) {}
+    Status Put(std::string_view k, ByteView d) override { return b->Put(k, d); }
+    Result<Bytes> Get(std::string_view k, uint64_t o, uint64_t l) override { return b->Get(k, o, l); }
+    Result<ObjectInfo> Stat(std::string_view k) override { return b->Stat(k); }
+    Result<std::vector<ObjectInfo>> List(std::string_view p) override { return b->List(p); }
+    Status Delete(std::string_view k) override { return b->Delete(k); }
+    std::string Describe() const override { return b->Describe(); }
+    Backend* b;
+  };
+  RetryPolicy policy;
+  policy.initial_backoff = std::chrono::milliseconds(5);
+  policy.max_backoff = std::chrono::milliseconds(50);
+  policy.max_attempts = 15;
+  RetryBackend retry(std::make_unique<NotOwning>(&flaky), policy);
+  for (int i = 0; i < 60; ++i) {
+    std::string key = "retry/" + std::to_string(i);
+    Bytes data = RandomBytes(1000 + i, 100 + i);
+    ASSERT_TRUE(retry.Put(key, data));
+    auto got = retry.Get(key);
+    ASSERT_TRUE(got) << got.error().ToString();
+    ASSERT_EQ(*got, data);
+  }
+  auto list = retry.List("retry/");
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 60u);
+  EXPECT_GT(flaky.injected_failures(), 20u);
+  EXPECT_EQ(retry.retries(), flaky.injected_failures());
+}
+
+TEST_P(S3BackendTest, OpenBackendFromUrlReachesTheServer) {
+  const std::string w = GetParam();
+  BackendOpenOptions o;
+  o.s3 = {Env(("S3_" + w + "_ACCESS_KEY").c_str()), SecretString(Env(("S3_" + w + "_SECRET_KEY").c_str()))};
+  std::string url = "s3://" + Env(("S3_" + w + "_BUCKET").c_str()) + "/" + prefix_ + "/url?endpoint=" +
+                    Env(("S3_" + w + "_ENDPOINT").c_str()) + "&region=" + Env(("S3_" + w + "_REGION").c_str());
+  auto b = OpenBackendFromUrl(url, o);
+  ASSERT_TRUE(b) << b.error().ToString();
+  ASSERT_TRUE((*b)->Put("k", AsBytes("via url")));
+  auto got = backend_->Get("url/k");
+  ASSERT_TRUE(got) << got.error().ToString();
+  EXPECT_EQ(AsString(*got), "via url");
+}
+
 INSTANTIATE_TEST_SUITE_P(Servers, S3BackendTest, ::testing::Values("PRIMARY", "DR"));
 
 TEST(S3BackendUnreachable, ARefusedEndpointIsUnavailableQuicklyWithAHint) {
@@ -254,6 +331,33 @@ TEST(S3BackendUnreachable, ARefusedEndpointIsUnavailableQuicklyWithAHint) {
   EXPECT_EQ(g.error().code(), ErrorCode::kUnavailable) << g.error().ToString();
   EXPECT_NE(g.error().hint().find("127.0.0.1:1"), std::string::npos);
   EXPECT_LT(elapsed, std::chrono::seconds(2));
+}
+
+TEST(S3BackendUnreachable, AServerThatNeverAnswersTimesOutAsTransient) {
+  SUMMIT_REQUIRE_SERVICE("s3");
+  // A socket that listens but never accepts: the kernel completes the TCP handshake, then
+  // nothing is ever sent back.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  S3Settings s = SettingsFor("PRIMARY", "x");
+  s.endpoint = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  s.stall_timeout = std::chrono::seconds(1);
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  auto t0 = std::chrono::steady_clock::now();
+  auto g = (*b)->Get("k");
+  auto elapsed = std::chrono::steady_clock::now() - t0;
+  close(fd);
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code(), ErrorCode::kTransient) << g.error().ToString();
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
 
 }  // namespace
