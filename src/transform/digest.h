@@ -13,6 +13,8 @@ namespace summit::transform {
 std::string Md5Hex(std::string_view data);
 std::array<uint8_t, 32> HmacSha256(std::string_view key, std::string_view data);
 std::array<uint8_t, 32> Sha256(std::string_view data);
+// SipHash-2-4 (Aumasson & Bernstein): a fast keyed 64-bit hash, for per-row sampling.
+uint64_t SipHash24(const std::array<uint8_t, 16>& key, std::string_view data);
 // The first 8 bytes of a digest as a big-endian integer.
 uint64_t First64(const std::array<uint8_t, 32>& digest);
 

@@ -48,6 +48,8 @@ Result<std::unique_ptr<Reducer>> Reducer::Create(const ReductionRules& rules, do
   r->factor_ = factor;
   r->schema_ = std::move(schema);
   r->reference_ = reference;
+  auto seed_digest = Sha256(rules.seed);
+  std::copy_n(seed_digest.begin(), 16, r->sample_key_.begin());
   for (const auto& [name, ts] : r->schema_.tables) {
     auto st = std::make_unique<TableState>();
     st->name = name;
@@ -138,12 +140,10 @@ Result<Reducer::TableState*> Reducer::State(const PgTable& table) const {
 
 bool Reducer::SampleKeeps(const std::string& table, const std::string& key) const {
   if (factor_ >= 1.0) return true;
-  std::string input = rules_.seed;
-  input.push_back('\0');
-  input += table;
+  std::string input = table;
   input.push_back('\0');
   input += key;
-  double u = static_cast<double>(First64(Sha256(input)) >> 11) / 9007199254740992.0;  // [0, 1)
+  double u = static_cast<double>(SipHash24(sample_key_, input) >> 11) / 9007199254740992.0;  // [0, 1)
   return u < factor_;
 }
 

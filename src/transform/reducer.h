@@ -14,6 +14,7 @@
 // Thread-safe: rows of different tables may be applied concurrently once their parents ended.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -62,6 +63,7 @@ class Reducer final : public PgRowTransform {
   double factor_ = 1.0;
   Schema schema_;
   TimePoint reference_;
+  std::array<uint8_t, 16> sample_key_{};  // SipHash key: the first 16 bytes of SHA-256(seed)
   std::vector<std::string> order_;
   std::map<std::string, std::unique_ptr<TableState>> tables_;  // fixed after Create
 };

@@ -194,3 +194,34 @@ TEST(PgTimestamp, ParsesPostgresTextForms) {
 
 }  // namespace
 }  // namespace summit::transform
+
+#include "transform/digest.h"
+
+namespace summit::transform {
+namespace {
+
+TEST(SipHash, ReferenceVectors) {
+  std::array<uint8_t, 16> key;
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<uint8_t>(i);
+  std::string msg;
+  EXPECT_EQ(SipHash24(key, msg), 0x726fdb47dd0e0e31ULL);
+  for (int i = 0; i < 15; ++i) msg.push_back(static_cast<char>(i));
+  EXPECT_EQ(SipHash24(key, msg), 0xa129ca6149be45e5ULL);  // the SipHash paper's example
+}
+
+TEST(Reducer, SeedChangesTheSample) {
+  Schema s = Summit();
+  ReductionRules other = Rules();
+  other.seed = "another-seed";
+  auto a = Reducer::Create(Rules(), 0.5, s, At("2025-01-20"));
+  auto b = Reducer::Create(other, 0.5, s, At("2025-01-20"));
+  int differ = 0;
+  for (int i = 0; i < 200; ++i) {
+    PgRow r = {"2025-01-19", std::to_string(i)};
+    differ += Keep(**a, T(s, "analytics_traces"), r) != Keep(**b, T(s, "analytics_traces"), r);
+  }
+  EXPECT_GT(differ, 50);
+}
+
+}  // namespace
+}  // namespace summit::transform

@@ -222,12 +222,10 @@ bool PgSanitizer::Applies(const PgTable& table) const { return rules_.count(Tabl
 
 Result<std::shared_ptr<const PgSanitizer::Bound>> PgSanitizer::Bind(const PgTable& table) const {
   std::string key = TableKey(table);
-  std::string cache_key = key;
-  for (const auto& c : table.columns) cache_key += '\x1f' + c;
   {
     std::shared_lock lock(mu_);
-    auto it = bound_.find(cache_key);
-    if (it != bound_.end()) return it->second;
+    auto it = bound_.find(key);
+    if (it != bound_.end() && it->second->columns == table.columns) return it->second;
   }
   auto b = std::make_shared<Bound>();
   b->columns = table.columns;
@@ -258,7 +256,7 @@ Result<std::shared_ptr<const PgSanitizer::Bound>> PgSanitizer::Bind(const PgTabl
     }
   }
   std::unique_lock lock(mu_);
-  bound_[cache_key] = b;
+  bound_[key] = b;  // a table fed with another column list rebinds
   return std::shared_ptr<const Bound>(b);
 }
 

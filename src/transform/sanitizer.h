@@ -47,7 +47,7 @@ class PgSanitizer final : public PgRowTransform {
   std::string salt_;
   std::map<std::string, std::vector<PgRule>> rules_;  // by table key
   mutable std::shared_mutex mu_;
-  mutable std::map<std::string, std::shared_ptr<const Bound>> bound_;  // by table key + column list
+  mutable std::map<std::string, std::shared_ptr<const Bound>> bound_;  // by table key
 };
 
 class GraphSanitizer final : public GraphTransform {
