@@ -36,6 +36,12 @@ bool LikeAt(std::string_view v, size_t vi, std::string_view p, size_t pi) {
     if (c == '%') {
       while (pi < p.size() && p[pi] == '%') ++pi;
       if (pi == p.size()) return true;
+      std::string_view rest = p.substr(pi);
+      if (rest.find_first_of("%_\\") == std::string_view::npos) {
+        // '%literal': a suffix test. A byte suffix equal to valid UTF-8 starts on a character
+        // boundary, so this agrees with the character-wise match.
+        return v.size() - vi >= rest.size() && v.substr(v.size() - rest.size()) == rest;
+      }
       for (size_t k = vi; k <= v.size(); k = (k == v.size() ? k + 1 : NextChar(v, k))) {
         if (LikeAt(v, k, p, pi)) return true;
         if (k == v.size()) break;

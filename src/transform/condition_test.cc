@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <random>
+#include <regex>
 
 namespace summit::transform {
 namespace {
@@ -38,6 +40,34 @@ TEST(SqlLike, PercentAndEscapes) {
   EXPECT_TRUE(SqlLike("a_b", "a\\_b"));
   EXPECT_FALSE(SqlLike("axb", "a\\_b"));
   EXPECT_TRUE(SqlLike("abcabc", "%abc%abc"));
+}
+
+// Reference: LIKE translated to a regular expression, on ASCII strings.
+bool LikeByRegex(const std::string& v, const std::string& p) {
+  std::string re;
+  for (size_t i = 0; i < p.size(); ++i) {
+    char c = p[i];
+    if (c == '%') re += ".*";
+    else if (c == '_') re += ".";
+    else {
+      if (c == '\\' && i + 1 < p.size()) c = p[++i];
+      if (std::string("\\^$.|?*+()[]{}").find(c) != std::string::npos) re += '\\';
+      re += c;
+    }
+  }
+  return std::regex_match(v, std::regex(re));
+}
+
+TEST(SqlLike, AgreesWithARegexReferenceOnRandomInputs) {
+  std::mt19937 rng(7);
+  const std::string value_chars = "ab_%K";
+  const std::string pattern_chars = "ab_%%K\\";
+  for (int i = 0; i < 20000; ++i) {
+    std::string v, p;
+    for (int k = rng() % 7; k > 0; --k) v += value_chars[rng() % value_chars.size()];
+    for (int k = rng() % 6; k > 0; --k) p += pattern_chars[rng() % pattern_chars.size()];
+    ASSERT_EQ(SqlLike(v, p), LikeByRegex(v, p)) << "value '" << v << "' pattern '" << p << "'";
+  }
 }
 
 TEST(Utf8, LengthAndPrefix) {

@@ -8,8 +8,11 @@
 namespace summit::transform {
 namespace {
 
+// ASCII classification without the locale lookups of <cctype> (the scan runs on every value).
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool IsAlnum(char c) { return IsDigit(c) || IsAlpha(c); }
+bool IsHex(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool IsEmailLocal(char c) {
   return IsAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'' ||
          static_cast<unsigned char>(c) >= 0x80;
@@ -38,7 +41,7 @@ void FindEmails(std::string_view v, std::vector<PiiFinding>& out) {
     size_t dot = domain.rfind('.');
     if (local.empty() || dot == std::string_view::npos || dot == 0 || domain.size() - dot - 1 < 2) continue;
     std::string_view tld = domain.substr(dot + 1);
-    if (!std::all_of(tld.begin(), tld.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80; })) continue;
+    if (!std::all_of(tld.begin(), tld.end(), [](char c) { return IsAlpha(c) || static_cast<unsigned char>(c) >= 0x80; })) continue;
     if (IsAllowedEmailDomain(domain)) continue;
     out.push_back({PiiKind::kEmail, b, at + 1 + domain.size() - b});
   }
@@ -114,13 +117,13 @@ void FindIps(std::string_view v, std::vector<PiiFinding>& out) {
   size_t i = 0;
   while (i < v.size()) {
     char c = v[i];
-    bool hex = std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    bool hex = IsHex(c);
     if (!hex && c != ':') {
       ++i;
       continue;
     }
     size_t start = i;
-    while (i < v.size() && (std::isxdigit(static_cast<unsigned char>(v[i])) || v[i] == ':' || v[i] == '.')) ++i;
+    while (i < v.size() && (IsHex(v[i]) || v[i] == ':' || v[i] == '.')) ++i;
     // The candidate must not be part of a longer word ("std::string", "abc1.2.3.4x").
     bool glued = (start > 0 && (IsAlnum(v[start - 1]) || v[start - 1] == '_')) || (i < v.size() && (IsAlnum(v[i]) || v[i] == '_'));
     std::string_view tok = v.substr(start, i - start);

@@ -271,6 +271,7 @@ Result<bool> PgSanitizer::Apply(const PgTable& table, PgRow& row) const {
     return row[i] ? FieldValue{FieldValue::Kind::kString, *row[i]} : FieldValue{};
   };
   std::vector<std::optional<std::string>> results;
+  results.reserve(8);
   for (const auto& r : b->rules) {
     Tri t = r.rule->where.Evaluate([&](size_t f) { return value_of(r.where_cols[f]); });
     if (t != Tri::kTrue) continue;
