@@ -219,6 +219,43 @@ TEST_P(S3BackendTest, AnUnfinishedMultipartUploadIsAbortedWhenDestroyed) {
   EXPECT_EQ(s.error().code(), ErrorCode::kNotFound);
 }
 
+TEST_P(S3BackendTest, AFailedCompleteLeavesNoObjectAndTheUploadIsAborted) {
+  std::string id;
+  {
+    auto up = backend_->BeginMultipart("too-small");
+    ASSERT_TRUE(up);
+    id = (*up)->upload_id();
+    // Two 1 MiB parts: S3 refuses to complete (every part but the last must be >= 5 MiB).
+    ASSERT_TRUE((*up)->UploadPart(RandomBytes(kMiB, 5)));
+    ASSERT_TRUE((*up)->UploadPart(RandomBytes(kMiB, 6)));
+    auto st = (*up)->Complete();
+    ASSERT_FALSE(st);
+    EXPECT_NE(st.error().message().find("too-small"), std::string::npos) << st.error().ToString();
+  }
+  auto after = backend_->ListMultipartUploads("too-small");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(std::find(after->begin(), after->end(), id), after->end());
+  EXPECT_FALSE(backend_->Stat("too-small"));
+}
+
+TEST_P(S3BackendTest, PartsUploadedInParallelAssembleInOrder) {
+  S3Settings s = SettingsFor(GetParam(), prefix_);
+  s.multipart_threshold = 5 * kMiB;
+  s.part_size = 5 * kMiB;
+  s.upload_concurrency = 4;
+  auto b = S3Backend::Open(s);
+  ASSERT_TRUE(b);
+  Bytes data = RandomBytes(41 * kMiB + 7, 8);  // 9 parts, the last short
+  ASSERT_TRUE((*b)->Put("parallel", data));
+  auto got = (*b)->Get("parallel");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->size(), data.size());
+  EXPECT_EQ(Sha256Hex(*got), Sha256Hex(data));
+  auto tail = (*b)->Get("parallel", 40 * kMiB, 2 * kMiB);
+  ASSERT_TRUE(tail);
+  EXPECT_EQ(*tail, Bytes(data.begin() + 40 * kMiB, data.end()));
+}
+
 TEST_P(S3BackendTest, WrongCredentialsArePermissionErrorsWithAHint) {
   S3Settings s = SettingsFor(GetParam(), prefix_);
   s.secret_key = SecretString("definitely-wrong-secret");

@@ -1,7 +1,9 @@
 #include "storage/s3/s3_backend.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
+#include <thread>
 #include <cstring>
 #include <map>
 
@@ -170,15 +172,7 @@ std::string S3Backend::Describe() const {
 }
 
 std::string S3Backend::Url(std::string_view full_key, const std::string& query) const {
-  std::string url = scheme_ + "://";
-  if (settings_.path_style) {
-    url += authority_ + "/" + settings_.bucket;
-    if (!full_key.empty()) url += "/" + UriEncode(full_key, true);
-  } else {
-    url += settings_.bucket + "." + authority_ + "/" + UriEncode(full_key, true);
-  }
-  if (!query.empty()) url += "?" + query;
-  return url;
+  return ObjectUrl(scheme_, authority_, settings_.bucket, full_key, query, settings_.path_style);
 }
 
 Result<S3Backend::Response> S3Backend::Perform(const Request& req) {
@@ -264,6 +258,7 @@ Result<S3Backend::Response> S3Backend::Perform(const Request& req) {
 }
 
 Status S3Backend::Put(std::string_view key, ByteView data) {
+  SUMMIT_TRY(ValidateS3Key(key));
   std::string full = FullKey(key);
   if (data.size() > settings_.multipart_threshold) return PutMultipart(full, data);
   return PutSingle(full, data);
@@ -285,14 +280,39 @@ Status S3Backend::PutMultipart(const std::string& full_key, ByteView data) {
   uint64_t part = settings_.part_size;
   // Keep within S3's 10000 parts by growing the part size for very large objects.
   if ((data.size() + part - 1) / part > kMaxParts) part = (data.size() + kMaxParts - 1) / kMaxParts;
-  for (uint64_t off = 0; off < data.size(); off += part) {
-    SUMMIT_TRY(upload->UploadPart(data.subspan(off, std::min<uint64_t>(part, data.size() - off))));
-  }
+  const uint32_t parts = static_cast<uint32_t>((data.size() + part - 1) / part);
+  std::atomic<uint32_t> next{0};
+  std::mutex err_mu;
+  Status first_error;
+  auto worker = [&] {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(err_mu);
+        if (!first_error) return;  // stop early after a failure
+      }
+      uint32_t i = next.fetch_add(1);
+      if (i >= parts) return;
+      uint64_t off = static_cast<uint64_t>(i) * part;
+      Status st = upload->UploadPartNumber(i + 1, data.subspan(off, std::min<uint64_t>(part, data.size() - off)));
+      if (!st) {
+        std::lock_guard<std::mutex> lock(err_mu);
+        if (first_error) first_error = std::move(st);
+        return;
+      }
+    }
+  };
+  {
+    const int threads = std::max(1, std::min<int>(settings_.upload_concurrency, static_cast<int>(parts)));
+    std::vector<std::jthread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(worker);
+    worker();
+  }  // joins
+  if (!first_error) return first_error;  // `upload`'s destructor aborts it
   return upload->Complete();
-  // On any failure above, `upload`'s destructor aborts it.
 }
 
 Result<std::unique_ptr<MultipartUpload>> S3Backend::BeginMultipart(std::string_view key) {
+  SUMMIT_TRY(ValidateS3Key(key));
   std::string full = FullKey(key);
   Request req;
   req.method = "POST";
@@ -309,31 +329,47 @@ Result<std::unique_ptr<MultipartUpload>> S3Backend::BeginMultipart(std::string_v
 }
 
 Status MultipartUpload::UploadPart(ByteView data) {
-  if (finished_) return Fail(ErrorCode::kInternal, "multipart upload " + full_key_ + " already finished");
-  if (etags_.size() >= kMaxParts)
-    return Fail(ErrorCode::kInvalidInput, "multipart upload of " + full_key_ + ": more than 10000 parts");
+  uint32_t number;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    number = next_part_++;
+  }
+  return UploadPartNumber(number, data);
+}
+
+Status MultipartUpload::UploadPartNumber(uint32_t number, ByteView data) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (finished_) return Fail(ErrorCode::kInternal, "multipart upload " + full_key_ + " already finished");
+  }
+  if (number < 1 || number > kMaxParts)
+    return Fail(ErrorCode::kInvalidInput, "multipart upload of " + full_key_ + ": part number " +
+                                              std::to_string(number) + " is outside 1..10000");
   S3Backend::Request req;
   req.method = "PUT";
   req.full_key = full_key_;
-  req.query["partNumber"] = std::to_string(etags_.size() + 1);
+  req.query["partNumber"] = std::to_string(number);
   req.query["uploadId"] = upload_id_;
   req.body = data;
   SUMMIT_ASSIGN_OR_RETURN(S3Backend::Response resp, backend_->Perform(req));
-  std::string what = "uploading part " + std::to_string(etags_.size() + 1) + " of";
+  std::string what = "uploading part " + std::to_string(number) + " of";
   if (resp.status != 200)
     return ClassifyS3Error(resp.status, resp.text(), what, backend_->ObjectName(full_key_));
   auto it = resp.headers.find("etag");
   if (it == resp.headers.end() || it->second.empty())
     return Fail(ErrorCode::kTransient, what + " " + backend_->ObjectName(full_key_) + ": no ETag in the response");
-  etags_.push_back(it->second);
+  std::lock_guard<std::mutex> lock(mu_);
+  etags_[number] = it->second;
   return Ok();
 }
 
 Status MultipartUpload::Complete() {
   if (finished_) return Fail(ErrorCode::kInternal, "multipart upload " + full_key_ + " already finished");
+  if (etags_.empty() || etags_.rbegin()->first != etags_.size())
+    return Fail(ErrorCode::kInternal, "multipart upload of " + full_key_ + ": parts are missing");
   std::string xml = "<CompleteMultipartUpload>";
-  for (size_t i = 0; i < etags_.size(); ++i) {
-    xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + XmlEscape(etags_[i]) +
+  for (const auto& [number, etag] : etags_) {
+    xml += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + XmlEscape(etag) +
            "</ETag></Part>";
   }
   xml += "</CompleteMultipartUpload>";
@@ -378,6 +414,7 @@ MultipartUpload::~MultipartUpload() {
 }
 
 Result<Bytes> S3Backend::Get(std::string_view key, uint64_t offset, uint64_t length) {
+  SUMMIT_TRY(ValidateS3Key(key));
   std::string full = FullKey(key);
   if (length == 0) {
     SUMMIT_TRY(Stat(key));
@@ -398,6 +435,7 @@ Result<Bytes> S3Backend::Get(std::string_view key, uint64_t offset, uint64_t len
 }
 
 Result<ObjectInfo> S3Backend::Stat(std::string_view key) {
+  SUMMIT_TRY(ValidateS3Key(key));
   std::string full = FullKey(key);
   Request req;
   req.method = "HEAD";
@@ -444,6 +482,7 @@ Result<std::vector<ObjectInfo>> S3Backend::List(std::string_view prefix) {
 }
 
 Status S3Backend::Delete(std::string_view key) {
+  SUMMIT_TRY(ValidateS3Key(key));
   std::string full = FullKey(key);
   Request req;
   req.method = "DELETE";

@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,7 @@ struct S3Settings {
   bool tls_verify = true;
   uint64_t multipart_threshold = 64 * kMiB;  // Put uses multipart above this size
   uint64_t part_size = 16 * kMiB;            // >= kMinPartSize
+  int upload_concurrency = 4;                // parts of one object uploaded in parallel
   std::chrono::milliseconds connect_timeout{5000};
   // A request that moves no byte for this long is abandoned (kTransient).
   std::chrono::seconds stall_timeout{60};
@@ -51,7 +54,8 @@ class S3Backend;
 
 // One multipart upload (RAII). Begin it with S3Backend::BeginMultipart, add parts in order,
 // then Complete(); destroying it before Complete() aborts the upload on the server.
-// Not thread-safe: one owner.
+// UploadPartNumber may be called from several threads at once (parallel parts); Complete,
+// Abort and destruction by the one owner after those calls return.
 class MultipartUpload {
  public:
   MultipartUpload(const MultipartUpload&) = delete;
@@ -60,7 +64,10 @@ class MultipartUpload {
 
   // Uploads the next part (parts 1..N in call order). All but the last must be >= 5 MiB.
   Status UploadPart(ByteView data);
-  // Commits the object. Fails (and leaves the upload to the destructor's abort) on error.
+  // Uploads part `number` (1..10000). Thread-safe.
+  Status UploadPartNumber(uint32_t number, ByteView data);
+  // Commits the object from parts 1..N (kInternal if one is missing). Fails (and leaves the
+  // upload to the destructor's abort) on error.
   Status Complete();
   // Aborts now; idempotent.
   Status Abort();
@@ -74,7 +81,9 @@ class MultipartUpload {
   S3Backend* backend_;
   std::string full_key_;
   std::string upload_id_;
-  std::vector<std::string> etags_;
+  std::mutex mu_;
+  std::map<uint32_t, std::string> etags_;  // part number -> ETag
+  uint32_t next_part_ = 1;
   bool finished_ = false;
 };
 

@@ -139,6 +139,37 @@ std::optional<std::string> XmlText(std::string_view xml, std::string_view tag) {
   return XmlUnescape(all.front());
 }
 
+std::string ObjectUrl(std::string_view scheme, std::string_view authority, std::string_view bucket,
+                      std::string_view full_key, std::string_view query, bool path_style) {
+  std::string url = std::string(scheme) + "://";
+  if (path_style) {
+    url += std::string(authority) + "/" + std::string(bucket);
+    if (!full_key.empty()) url += "/" + UriEncode(full_key, true);
+  } else {
+    url += std::string(bucket) + "." + std::string(authority) + "/" + UriEncode(full_key, true);
+  }
+  if (!query.empty()) url += "?" + std::string(query);
+  return url;
+}
+
+Status ValidateS3Key(std::string_view key) {
+  auto bad = [&](const char* why) {
+    return Fail(ErrorCode::kInvalidInput, "object key '" + std::string(key) + "' " + why);
+  };
+  if (key.empty()) return bad("is empty");
+  if (key.find('\0') != std::string_view::npos) return bad("contains a NUL byte");
+  size_t start = 0;
+  while (true) {
+    size_t end = key.find('/', start);
+    std::string_view seg = key.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+    if (seg.empty()) return bad("has an empty segment");
+    if (seg == "." || seg == "..") return bad("has a '.' or '..' segment");
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return Ok();
+}
+
 std::string Md5Base64(ByteView data) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

@@ -34,6 +34,16 @@ std::vector<std::string_view> XmlElements(std::string_view xml, std::string_view
 // The unescaped text of the first <tag> in `xml`, or nullopt.
 std::optional<std::string> XmlText(std::string_view xml, std::string_view tag);
 
+// The URL of an object (or of the bucket when `full_key` is empty): path-style
+// "scheme://authority/bucket/key" or virtual-hosted "scheme://bucket.authority/key"; the key is
+// URI-encoded (slashes kept) and `query` appended as given (pass CanonicalQuery's output).
+std::string ObjectUrl(std::string_view scheme, std::string_view authority, std::string_view bucket,
+                      std::string_view full_key, std::string_view query, bool path_style);
+
+// Rejects keys S3 or curl would not round-trip: empty, a leading '/', empty, "." or ".."
+// segments (curl normalizes dot segments away), NUL bytes. kInvalidInput naming the key.
+Status ValidateS3Key(std::string_view key);
+
 // Digests for upload integrity.
 std::string Md5Base64(ByteView data);
 std::string Sha256Hex(ByteView data);

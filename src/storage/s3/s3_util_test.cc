@@ -38,6 +38,26 @@ TEST(S3XmlElements, MatchesExactTagNamesOnly) {
   EXPECT_FALSE(XmlText(xml, "Missing").has_value());
 }
 
+TEST(S3ObjectUrl, BuildsPathStyleAndVirtualHostedUrls) {
+  EXPECT_EQ(ObjectUrl("http", "127.0.0.1:9000", "bkt", "p/data/a b", "", true),
+            "http://127.0.0.1:9000/bkt/p/data/a%20b");
+  EXPECT_EQ(ObjectUrl("https", "s3.us-west-2.amazonaws.com", "bkt", "p/k", "partNumber=1&uploadId=x", false),
+            "https://bkt.s3.us-west-2.amazonaws.com/p/k?partNumber=1&uploadId=x");
+  EXPECT_EQ(ObjectUrl("http", "h:1", "bkt", "", "list-type=2", true), "http://h:1/bkt?list-type=2");
+  EXPECT_EQ(ObjectUrl("http", "h:1", "bkt", "", "list-type=2", false), "http://bkt.h:1/?list-type=2");
+}
+
+TEST(S3ValidateKey, RejectsKeysCurlOrS3WouldNotRoundTrip) {
+  EXPECT_TRUE(ValidateS3Key("data/ab/abcdef"));
+  EXPECT_TRUE(ValidateS3Key("odd/a b&c"));
+  for (std::string_view bad : {"", "/lead", "a//b", "a/./b", "a/../b", "trail/", ".."}) {
+    auto st = ValidateS3Key(bad);
+    ASSERT_FALSE(st) << bad;
+    EXPECT_EQ(st.error().code(), ErrorCode::kInvalidInput);
+  }
+  EXPECT_FALSE(ValidateS3Key(std::string_view("a\0b", 3)));
+}
+
 TEST(S3Digests, MatchKnownVectors) {
   EXPECT_EQ(Md5Base64(AsBytes("")), "1B2M2Y8AsgTpgAmY7PhCfg==");
   EXPECT_EQ(Sha256Hex(AsBytes("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
