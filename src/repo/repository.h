@@ -86,6 +86,7 @@ class Repository;
 class StreamWriter final : public ByteSink {
  public:
   ~StreamWriter() override;
+  using ByteSink::Write;
   // Buffers and chunks; returns the repository's write error if one has happened.
   Status Write(ByteView data) override;
   // Cuts the final chunk and waits until every chunk of this stream is stored in a pack (which

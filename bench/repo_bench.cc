@@ -1,0 +1,339 @@
+// Repository benchmarks: MB/s per core of chunking, hashing, compression and encryption; the
+// chunk-size study behind the default chunker parameters (docs/repository-format.md,
+// "Chunking"); and the full backup/restore pipeline with its peak RSS.
+//
+//   repo_bench micro   [--mb N]            single-thread primitives on N MB of table dump
+//   repo_bench chunks  [--mb N]            day-1 / day-2 dedup for several chunker settings
+//   repo_bench pipeline [--mb N] [--dir D] backup N MB to a local repository, restore it,
+//                                          report MB/s, CPU use and peak RSS
+// The input is COPY-text rows generated on the fly (never held in memory), so RSS reflects
+// the pipeline, not the input. Writes a table to stdout.
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "codec/chunker.h"
+#include "codec/compress.h"
+#include "core/clock.h"
+#include "crypto/crypto.h"
+#include "repo/repository.h"
+#include "repo/snapshot.h"
+#include "storage/local/local_backend.h"
+
+namespace summit {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+// Row i of a users-like table as of `day`. A day's changes are skewed the way OLTP tables are:
+// 10% of the newest 5% of rows change, and 0.05% of all older rows (about 0.55% of rows in
+// all); ids are stable and rows are dumped in primary-key order.
+void AppendRow(std::string& out, uint64_t i, int day, uint64_t hot_start) {
+  int version = 0;
+  for (int d = 1; d <= day; ++d) {
+    uint64_t r = Mix(i * 131 + static_cast<uint64_t>(d));
+    if ((i >= hot_start && r % 10 == 0) || r % 2000 == 0) version = d;
+  }
+  uint64_t h = Mix(i ^ (static_cast<uint64_t>(version) << 40));
+  char buf[256];
+  int n = std::snprintf(buf, sizeof buf,
+                        "%llu\tcustomer-%llu\tuser%llu@example.com\t+1-555-%07llu\t%s\t2025-01-%02llu "
+                        "%02llu:%02llu:00+00\t{\"plan\":\"%s\",\"score\":%llu,\"v\":%d}\n",
+                        static_cast<unsigned long long>(i), static_cast<unsigned long long>(h % 50),
+                        static_cast<unsigned long long>(h % 1000003), static_cast<unsigned long long>(h % 10000000),
+                        (h & 1) ? "active" : "suspended", static_cast<unsigned long long>(1 + (h >> 8) % 28),
+                        static_cast<unsigned long long>((h >> 16) % 24), static_cast<unsigned long long>((h >> 24) % 60),
+                        (h >> 32) % 3 == 0 ? "enterprise" : "team", static_cast<unsigned long long>((h >> 40) % 1000),
+                        version);
+  out.append(buf, static_cast<size_t>(n));
+}
+
+// Streams a dump of about `bytes` bytes (day 2 also appends ~0.5% new rows) in blocks.
+void GenerateDump(uint64_t bytes, int day, const std::function<void(std::string_view)>& sink) {
+  const uint64_t rows = bytes / 125;
+  const uint64_t total = rows + (day > 1 ? rows / 200 * static_cast<uint64_t>(day - 1) : 0);
+  std::string block;
+  block.reserve(1 << 20);
+  for (uint64_t i = 0; i < total; ++i) {
+    // ~0.1% of rows are deleted per day.
+    if (day > 1 && Mix(i * 7 + 99) % 1000 == 0) continue;
+    AppendRow(block, i, day, rows - rows / 20);
+    if (block.size() >= (1 << 20) - 256) {
+      sink(block);
+      block.clear();
+    }
+  }
+  if (!block.empty()) sink(block);
+}
+
+std::string MakeDump(uint64_t bytes, int day) {
+  std::string s;
+  GenerateDump(bytes, day, [&](std::string_view b) { s.append(b); });
+  return s;
+}
+
+double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+
+double CpuSeconds() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+long PeakRssMiB() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss / 1024;
+}
+
+void Row(const char* what, double mb, double secs, const std::string& note = "") {
+  std::printf("| %-34s | %9.0f MB/s | %s\n", what, mb / secs, note.c_str());
+}
+
+void Micro(uint64_t mb) {
+  std::string data = MakeDump(mb << 20, 1);
+  double size_mb = static_cast<double>(data.size()) / 1e6;
+  ByteView view = AsBytes(data);
+  std::printf("micro benchmarks, one thread, %.0f MB of COPY-text rows\n", size_mb);
+  std::printf("| %-34s | %14s | note\n|---|---|---|\n", "operation", "throughput");
+
+  auto chunker = *codec::Chunker::Create(codec::DefaultChunkerParams(), 42);
+  auto t0 = Clock::now();
+  size_t pos = 0, chunks = 0;
+  while (pos < view.size()) pos += chunker.Cut(view.subspan(pos)), ++chunks;
+  Row("chunking (FastCDC gear)", size_mb, Seconds(t0, Clock::now()), std::to_string(chunks) + " chunks");
+
+  t0 = Clock::now();
+  crypto::Digest d = crypto::Sha256(view);
+  Row("sha-256", size_mb, Seconds(t0, Clock::now()));
+  crypto::Key256 key = crypto::RandomKey();
+  t0 = Clock::now();
+  for (size_t off = 0; off < view.size(); off += 1 << 20)
+    d = crypto::HmacSha256(key, view.subspan(off, std::min<size_t>(1 << 20, view.size() - off)));
+  Row("hmac-sha-256 (chunk ids, 1 MiB)", size_mb, Seconds(t0, Clock::now()));
+  (void)d;
+
+  for (int level : {1, 3, 6}) {
+    Bytes out;
+    size_t compressed = 0;
+    t0 = Clock::now();
+    for (size_t off = 0; off < view.size(); off += 1 << 20) {
+      codec::CompressIfSmaller(view.subspan(off, std::min<size_t>(1 << 20, view.size() - off)), level, out);
+      compressed += out.size();
+    }
+    char note[64];
+    std::snprintf(note, sizeof note, "ratio %.2f", static_cast<double>(view.size()) / compressed);
+    Row(("zstd compress level " + std::to_string(level)).c_str(), size_mb, Seconds(t0, Clock::now()), note);
+  }
+  {
+    std::vector<Bytes> frames;
+    std::vector<size_t> sizes;
+    for (size_t off = 0; off < view.size(); off += 1 << 20) {
+      auto piece = view.subspan(off, std::min<size_t>(1 << 20, view.size() - off));
+      Bytes out;
+      codec::CompressIfSmaller(piece, 3, out);
+      frames.push_back(std::move(out));
+      sizes.push_back(piece.size());
+    }
+    t0 = Clock::now();
+    for (size_t i = 0; i < frames.size(); ++i) (void)codec::Decompress(frames[i], sizes[i]);
+    Row("zstd decompress", size_mb, Seconds(t0, Clock::now()));
+  }
+  {
+    std::vector<Bytes> sealed;
+    t0 = Clock::now();
+    for (size_t off = 0; off < view.size(); off += 1 << 20)
+      sealed.push_back(crypto::Seal(key, view.subspan(off, std::min<size_t>(1 << 20, view.size() - off))));
+    Row("aes-256-gcm seal", size_mb, Seconds(t0, Clock::now()));
+    t0 = Clock::now();
+    for (const auto& s : sealed) (void)crypto::Open(key, s);
+    Row("aes-256-gcm open", size_mb, Seconds(t0, Clock::now()));
+  }
+}
+
+// Keeps sizes only: the chunk study needs bytes added, not the bytes themselves.
+class SizeOnlyBackend final : public storage::Backend {
+ public:
+  Status Put(std::string_view key, ByteView data) override {
+    std::lock_guard l(mu_);
+    sizes_[std::string(key)] = data.size();
+    return Ok();
+  }
+  Result<Bytes> Get(std::string_view key, uint64_t, uint64_t) override {
+    return Fail(ErrorCode::kNotFound, std::string(key));
+  }
+  Result<storage::ObjectInfo> Stat(std::string_view key) override {
+    std::lock_guard l(mu_);
+    auto it = sizes_.find(std::string(key));
+    if (it == sizes_.end()) return Fail(ErrorCode::kNotFound, std::string(key));
+    return storage::ObjectInfo{it->first, it->second};
+  }
+  Result<std::vector<storage::ObjectInfo>> List(std::string_view prefix) override {
+    std::lock_guard l(mu_);
+    std::vector<storage::ObjectInfo> out;
+    for (auto& [k, v] : sizes_)
+      if (k.compare(0, prefix.size(), prefix) == 0) out.push_back({k, v});
+    return out;
+  }
+  Status Delete(std::string_view key) override {
+    std::lock_guard l(mu_);
+    sizes_.erase(std::string(key));
+    return Ok();
+  }
+  std::string Describe() const override { return "size-only"; }
+  uint64_t Total() {
+    std::lock_guard l(mu_);
+    uint64_t t = 0;
+    for (auto& [k, v] : sizes_) t += v;
+    return t;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, uint64_t> sizes_;
+};
+
+void Chunks(uint64_t mb) {
+  std::printf("chunk-size study: %llu MB dump, day 2 = 0.55%% rows updated (skewed to the newest 5%%), 0.5%% appended, 0.1%% deleted\n",
+              static_cast<unsigned long long>(mb));
+  std::printf("| %-22s | %10s | %12s | %14s | %10s |\n|---|---|---|---|---|\n", "min/avg/max KiB", "day-1 MB",
+              "day-2 add MB", "chunks (day 1)", "index KiB");
+  FakeClock clock(std::chrono::system_clock::now());
+  for (codec::ChunkerParams p : {codec::ChunkerParams{16u << 10, 64u << 10, 256u << 10},
+                                 codec::ChunkerParams{64u << 10, 256u << 10, 1u << 20},
+                                 codec::ChunkerParams{128u << 10, 512u << 10, 2u << 20},
+                                 codec::ChunkerParams{256u << 10, 1u << 20, 4u << 20},
+                                 codec::ChunkerParams{512u << 10, 2u << 20, 8u << 20}}) {
+    SizeOnlyBackend b;
+    repo::InitOptions o;
+    o.chunker = p;
+    o.kdf = crypto::TestKdfParams();
+    o.workers = 2;
+    auto repo = repo::Repository::Init(b, SecretString("bench"), o, clock);
+    uint64_t day_bytes[2];
+    size_t chunks = 0;
+    for (int day = 1; day <= 2; ++day) {
+      uint64_t before = b.Total();
+      auto w = (*repo)->NewStream();
+      GenerateDump(mb << 20, day, [&](std::string_view s) { (void)w->Write(s); });
+      (void)w->Close();
+      (void)(*repo)->Flush();
+      day_bytes[day - 1] = b.Total() - before;
+      if (day == 1) chunks = w->summary().chunks.size();
+    }
+    uint64_t index = 0;
+    auto index_files = b.List("index/");
+    for (auto& o2 : *index_files) index += o2.size;
+    char label[64];
+    std::snprintf(label, sizeof label, "%u/%u/%u", p.min_size >> 10, p.avg_size >> 10, p.max_size >> 10);
+    std::printf("| %-22s | %10.1f | %12.2f | %14zu | %10.1f |\n", label, day_bytes[0] / 1e6, day_bytes[1] / 1e6,
+                chunks, index / 1024.0);
+  }
+}
+
+void Pipeline(uint64_t mb, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  auto backend = storage::LocalBackend::Open(dir);
+  if (!backend) {
+    std::fprintf(stderr, "%s\n", backend.error().ToString().c_str());
+    return;
+  }
+  FakeClock clock(std::chrono::system_clock::now());
+  repo::InitOptions o;
+  o.kdf = crypto::TestKdfParams();
+  auto repo = repo::Repository::Init(**backend, SecretString("bench"), o, clock);
+  std::printf("pipeline: %llu MB of COPY-text rows into %s, %d workers\n", static_cast<unsigned long long>(mb),
+              dir.c_str(), (*repo)->workers());
+  std::printf("| %-34s | %14s | note\n|---|---|---|\n", "phase", "throughput");
+  uint64_t logical = 0;
+  std::vector<repo::BlobId> chunks;
+  crypto::Digest sha{};
+  for (int day = 1; day <= 2; ++day) {
+    double cpu0 = CpuSeconds();
+    auto t0 = Clock::now();
+    auto w = (*repo)->NewStream();
+    uint64_t n = 0;
+    GenerateDump(mb << 20, day, [&](std::string_view s) {
+      n += s.size();
+      (void)w->Write(s);
+    });
+    auto gen_done = Clock::now();
+    (void)gen_done;
+    Status st = w->Close();
+    if (st) st = (*repo)->Flush();
+    auto t1 = Clock::now();
+    if (!st) {
+      std::fprintf(stderr, "backup failed: %s\n", st.error().ToString().c_str());
+      return;
+    }
+    double secs = Seconds(t0, t1);
+    char note[160];
+    std::snprintf(note, sizeof note, "stored %.1f MB new, cpu %.2f cores (incl. row generation)",
+                  w->summary().new_bytes / 1e6, (CpuSeconds() - cpu0) / secs);
+    Row(day == 1 ? "backup, first (incl. generation)" : "backup, second day", n / 1e6, secs, note);
+    logical = n;
+    chunks = w->summary().chunks;
+    sha = w->summary().sha256;
+  }
+  // Restore from a freshly opened repository (index loaded from disk).
+  auto reopened = repo::Repository::Open(**backend, SecretString("bench"));
+  double cpu0 = CpuSeconds();
+  auto t0 = Clock::now();
+  auto src = (*reopened)->OpenStream(chunks, sha);
+  std::vector<uint8_t> buf(1 << 20);
+  uint64_t got = 0;
+  for (;;) {
+    auto r = src->Read(buf);
+    if (!r) {
+      std::fprintf(stderr, "restore failed: %s\n", r.error().ToString().c_str());
+      return;
+    }
+    if (*r == 0) break;
+    got += *r;
+  }
+  double secs = Seconds(t0, Clock::now());
+  char note[128];
+  std::snprintf(note, sizeof note, "%s verified by sha-256, cpu %.2f cores", got == logical ? "bytes" : "SIZE MISMATCH",
+                (CpuSeconds() - cpu0) / secs);
+  Row("restore (read+decrypt+decompress)", got / 1e6, secs, note);
+  std::printf("peak RSS: %ld MiB\n", PeakRssMiB());
+  std::filesystem::remove_all(dir, ec);
+}
+
+}  // namespace
+}  // namespace summit
+
+int main(int argc, char** argv) {
+  std::string mode = argc > 1 ? argv[1] : "micro";
+  uint64_t mb = 64;
+  std::string dir = "/tmp/summit-repo-bench";
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (std::strcmp(argv[i], "--mb") == 0) mb = std::stoull(argv[i + 1]);
+    else if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
+  }
+  if (mode == "micro") summit::Micro(mb);
+  else if (mode == "chunks") summit::Chunks(mb);
+  else if (mode == "pipeline") summit::Pipeline(mb, dir);
+  else {
+    std::fprintf(stderr, "usage: repo_bench micro|chunks|pipeline [--mb N] [--dir D]\n");
+    return 2;
+  }
+  return 0;
+}
