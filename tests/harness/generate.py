@@ -280,11 +280,11 @@ def credentials(seed):
         "SMTP_PASSWORD": rand_str(r, 16),
         "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T%s/B%s/%s" % (
             rand_str(r, 8, up), rand_str(r, 10, up), rand_str(r, 24)),
-        "DATABASE_URL": None,  # filled below
-    } | {}
+    }
 
 
 def all_credentials(seed):
+    """credentials() plus values derived from them."""
     c = credentials(seed)
     c["DATABASE_URL"] = "postgresql://summit_app:%s@db.prod.summit.internal:5432/summit" % c["DB_PASSWORD"]
     return c
