@@ -304,8 +304,8 @@ TEST_F(Neo4jRoundTrip, TransformDropsNodesWithTheirRelationshipsAndRewritesPrope
   auto rr = Restore(settings_, ro, **in, &t);
   ASSERT_TRUE(rr.has_value()) << rr.error().ToString();
   EXPECT_EQ(rr->nodes_dropped, 4u);  // entities 5, 10, 15, 20
-  auto q = conn_->Query("MATCH (c:Classified) RETURN count(c) UNION ALL MATCH ()-[r:OWNS]->() RETURN count(r) "
-                        "UNION ALL MATCH (u:User) WHERE u.email ENDS WITH '@example.com' RETURN count(u)",
+  auto q = conn_->Query("MATCH (c:Classified) RETURN count(c) AS c UNION ALL MATCH ()-[r:OWNS]->() RETURN count(r) AS c "
+                        "UNION ALL MATCH (u:User) WHERE u.email ENDS WITH '@example.com' RETURN count(u) AS c",
                         {}, "neo4j");
   ASSERT_TRUE(q.has_value()) << q.error().ToString();
   EXPECT_EQ((*q)[0][0].As<int64_t>(), 0);
