@@ -173,6 +173,12 @@ Result<FilterPlan> PlanFilter(const std::vector<TableInfo>& tables, const RowFil
                       .WithHint("fix the " + filter.kind + " filter columns in the backup set's config"));
     }
   }
+  bool column_exists = false;
+  for (const auto& t : tables) column_exists = column_exists || t.HasColumn(filter.column);
+  if (!column_exists) {
+    return Fail(Error(ErrorCode::kInvalidInput, filter.kind + " filter: no table has a column named " + filter.column)
+                    .WithHint("check the " + filter.kind + " column in the backup set's config"));
+  }
   // Direct filters first.
   for (const auto& t : tables) {
     const std::string q = t.qualified();

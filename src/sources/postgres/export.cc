@@ -58,7 +58,8 @@ Status ExportPlain(CaptureSource& in, ByteSink& out) {
   SUMMIT_TRY(out.Write(tail));
   for (const auto& lo : a.value("large_objects", nlohmann::json::array())) {
     std::string oid = std::to_string(lo.value("oid", 0u));
-    SUMMIT_TRY(out.Write("SELECT pg_catalog.lo_create(" + oid + ");\n"));
+    SUMMIT_TRY(out.Write("SELECT pg_catalog.lo_create(" + oid + ") WHERE NOT EXISTS (SELECT 1 FROM"
+                         " pg_catalog.pg_largeobject_metadata WHERE oid = " + oid + ");\n"));
     SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream("large_objects/" + oid));
     std::vector<uint8_t> buf(64 << 10);
     int64_t off = 0;

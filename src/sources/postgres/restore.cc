@@ -35,6 +35,7 @@ struct Capture {
   nlohmann::json filter;
   std::vector<Hypertable> hypertables;
   bool timescale = false;
+  bool partial = false;  // a table list or a filter: post-data may refer to what is missing
   const CapturedTable* Find(const std::string& q) const {
     for (const auto& t : tables) {
       if (t.info.qualified() == q) return &t;
@@ -62,6 +63,7 @@ Result<Capture> ReadCapture(CaptureSource& in) {
   c.sequences = a.value("sequences", nlohmann::json::array());
   c.large_objects = a.value("large_objects", nlohmann::json::array());
   c.filter = a.value("filter", nlohmann::json(nullptr));
+  c.partial = a.value("partial", false);
   c.hypertables = HypertablesFromJson(a.value("hypertables", nlohmann::json::array()));
   for (const auto& e : a.value("extensions", nlohmann::json::array())) {
     c.timescale = c.timescale || e.value("name", "") == "timescaledb";
@@ -175,7 +177,10 @@ Status ParallelLoad(const Settings& target, int jobs, const std::vector<const Ca
 Status RestoreLargeObjects(PgConn& conn, CaptureSource& in, const Capture& cap, size_t buffer_bytes) {
   for (const auto& lo : cap.large_objects) {
     uint32_t oid = lo.value("oid", 0u);
-    SUMMIT_TRY(conn.Exec("SELECT lo_create(" + std::to_string(oid) + ")", "creating large object " + std::to_string(oid)));
+    // pg_dump's pre-data already created it (with its owner and grants) in a full capture.
+    SUMMIT_TRY(conn.Exec("SELECT lo_create(" + std::to_string(oid) + ") WHERE NOT EXISTS (SELECT 1 FROM"
+                         " pg_largeobject_metadata WHERE oid = " + std::to_string(oid) + ")",
+                         "creating large object " + std::to_string(oid)));
     SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream("large_objects/" + std::to_string(oid)));
     std::vector<uint8_t> buf(buffer_bytes);
     int64_t off = 0;
@@ -303,16 +308,32 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
                                                    "listing restored tables"));
     for (int i = 0; i < r.rows(); ++i) present.insert(r.GetString(i, 0));
   }
-  std::string kept;
-  for (auto& e : SplitDumpScript(post)) {
-    if (e.type == "FK CONSTRAINT" && !e.references.empty() && !present.count(e.references)) {
-      report.warnings.push_back("foreign key " + e.name + " left out: it references " + e.references +
-                                ", which is not in this capture");
-      continue;
+  std::vector<DumpEntry> entries = SplitDumpScript(post);
+  if (!cap.partial) {
+    SUMMIT_TRY_CTX(conn->Exec(post, "running schema.post.sql"), "restoring indexes and constraints");
+  } else {
+    // A partial capture (table list, tenant, project) may lack what a post-data object needs
+    // (a referenced table, a trigger's function): each entry runs on its own and a failure
+    // becomes a warning, so that the tables themselves are usable.
+    SUMMIT_TRY(conn->Exec("BEGIN", "post-data"));
+    SUMMIT_TRY(conn->Exec(entries.empty() ? std::string() : entries[0].sql, "running the post-data preamble"));
+    for (size_t i = 1; i < entries.size(); ++i) {
+      const DumpEntry& e = entries[i];
+      if (e.type == "FK CONSTRAINT" && !e.references.empty() && !present.count(e.references)) {
+        report.warnings.push_back("foreign key " + e.name + " left out: it references " + e.references +
+                                  ", which is not in this capture");
+        continue;
+      }
+      SUMMIT_TRY(conn->Exec("SAVEPOINT summit_post", "post-data savepoint"));
+      auto st = conn->Exec(e.sql, "post-data " + e.type + " " + e.name);
+      if (!st) {
+        report.warnings.push_back(e.type + " " + e.name + " left out: " + st.error().message());
+        SUMMIT_TRY(conn->Exec("ROLLBACK TO SAVEPOINT summit_post", "post-data savepoint"));
+      }
+      SUMMIT_TRY(conn->Exec("RELEASE SAVEPOINT summit_post", "post-data savepoint"));
     }
-    kept += e.sql;
+    SUMMIT_TRY(conn->Exec("COMMIT", "post-data"));
   }
-  SUMMIT_TRY_CTX(conn->Exec(kept, "running schema.post.sql"), "restoring indexes and constraints");
   if (options.analyze) SUMMIT_TRY(conn->Exec("ANALYZE", "analyzing " + dbname));
   for (auto& r : reps) {
     report.rows += r.rows;

@@ -1,0 +1,58 @@
+// Driver for bench/postgres_bench.sh: runs one logical backup or restore of the PostgreSQL
+// source so that the script can time it (wall, peak RSS) against pg_dump/pg_restore.
+//   postgres_bench backup  <postgresql-url> <capture-dir> <jobs>
+//   postgres_bench restore <postgresql-url> <capture-dir> <jobs>   (the target database must not exist)
+// Prints one JSON line with rows, bytes and seconds.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "io/stream.h"
+#include "sources/postgres/backup.h"
+#include "sources/postgres/restore.h"
+
+using namespace summit;
+using namespace summit::sources::postgres;
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: %s backup|restore URL DIR JOBS\n", argv[0]);
+    return 2;
+  }
+  std::string mode = argv[1];
+  auto settings = Settings::ParseUrl(argv[2]);
+  if (!settings) {
+    std::fprintf(stderr, "%s\n", settings.error().ToString().c_str());
+    return 2;
+  }
+  int jobs = std::atoi(argv[4]);
+  if (mode == "backup") {
+    DirCaptureWriter w(argv[3]);
+    BackupOptions o;
+    o.jobs = jobs;
+    auto r = Backup(*settings, o, w);
+    if (!r) {
+      std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
+      return 1;
+    }
+    if (auto st = w.Finish(); !st) return 1;
+    std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}}.dump().c_str());
+    return 0;
+  }
+  auto in = DirCaptureReader::Open(argv[3]);
+  if (!in) {
+    std::fprintf(stderr, "%s\n", in.error().ToString().c_str());
+    return 1;
+  }
+  RestoreOptions o;
+  o.jobs = jobs;
+  auto r = Restore(*settings, o, **in, nullptr);
+  if (!r) {
+    std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
+    return 1;
+  }
+  std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}}.dump().c_str());
+  return 0;
+}
