@@ -257,8 +257,9 @@ TEST_F(PostgresLogical, ProjectCaptureHoldsOnlyThatProjectsRows) {
   auto in = Reader(tmp_.path());
   EXPECT_FALSE(in->HasStream("data/public.users"));
   uint64_t entities = 0;
-  for (const auto& t : in->Attributes()["tables"]) {
-    if (t["table"] == "public.entities") entities = t["rows"].get<uint64_t>();
+  const nlohmann::json attrs = in->Attributes();  // the range below must not dangle
+  for (const auto& t : attrs["tables"]) {
+    if (t["table"] == "public.entities") entities = t["rows"];
     if (t["table"] == "public.investigations") {
       EXPECT_EQ(t["rows"], 1);
     }

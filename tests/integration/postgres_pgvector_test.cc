@@ -65,7 +65,8 @@ TEST(PostgresPgvector, VectorColumnsRoundTripExactlyWithAndWithoutDecoding) {
   auto in = DirCaptureReader::Open(dir);
   ASSERT_TRUE(in);
   bool typed = false;
-  for (const auto& t : (*in)->Attributes()["tables"]) {
+  const nlohmann::json attrs = (*in)->Attributes();  // the range below must not dangle
+  for (const auto& t : attrs["tables"]) {
     for (const auto& ty : t["types"]) typed = typed || ty == "vector(8)";
   }
   EXPECT_TRUE(typed) << "column types are recorded for transforms";
