@@ -73,7 +73,7 @@ cmd_test() {
 engine_step() {
   local out rc=0
   echo "\$ summit-dr $*" >&2
-  out="$("$BUILD_DIR/summit-dr" "$@" 2>&1)" || rc=$?
+  out="$("$SUMMIT_DR" "$@" 2>&1)" || rc=$?
   echo "$out" >&2
   if [[ $rc == 2 ]] && grep -qi "not built yet" <<<"$out"; then
     return 2
@@ -104,11 +104,14 @@ cmd_demo() {
 
   export BACKUP_BASE="${BACKUP_BASE:-$HARNESS_DIR/backups}"
   export ENCRYPTION_KEY="${ENCRYPTION_KEY:-demo-only-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
+  SUMMIT_DR="$ROOT/$BUILD_DIR/src/cli/summit-dr"
+  [[ -x "$SUMMIT_DR" ]] || die "the build produced no $SUMMIT_DR"
+  export SUMMIT_DR_BIN="$SUMMIT_DR"
   say "engine: backup --set=full, verify, restore --env=dev"
   local rc=0 id=""
   engine_step backup --set=full || rc=$?
   if [[ $rc == 0 ]]; then
-    id="$("$BUILD_DIR/summit-dr" list --set=full --json 2>/dev/null | jq -r '[.[]?.id // empty] | last // empty' || true)"
+    id="$("$SUMMIT_DR" list --set=full --json 2>/dev/null | jq -r '[.[]?.id // empty] | last // empty' || true)"
     if [[ -z "$id" ]]; then
       echo "dev.sh: backup succeeded but 'summit-dr list --json' named no backup" >&2
       rc=1
