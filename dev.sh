@@ -104,7 +104,8 @@ cmd_demo() {
 
   export BACKUP_BASE="${BACKUP_BASE:-$HARNESS_DIR/backups}"
   export ENCRYPTION_KEY="${ENCRYPTION_KEY:-demo-only-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
-  SUMMIT_DR="$ROOT/$BUILD_DIR/src/cli/summit-dr"
+  SUMMIT_DR="$BUILD_DIR/src/cli/summit-dr"
+  [[ "$SUMMIT_DR" == /* ]] || SUMMIT_DR="$ROOT/$SUMMIT_DR"
   [[ -x "$SUMMIT_DR" ]] || die "the build produced no $SUMMIT_DR"
   export SUMMIT_DR_BIN="$SUMMIT_DR"
   say "engine: backup --set=full, verify, restore --env=dev"
