@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/log.h"
 #include "io/stream.h"
 #include "sources/neo4j/bolt/connection.h"
 #include "sources/neo4j/neo4j.h"
@@ -53,6 +54,7 @@ bool Check(const Result<T>& s, const char* what) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  log::InitFromEnvironment();
   const int64_t nodes = argc > 1 ? std::atoll(argv[1]) : 100000;
   const int64_t per_node = argc > 2 ? std::atoll(argv[2]) : 3;
   const std::string dir = argc > 3 ? argv[3] : "/tmp/neo4j-bench";

@@ -766,6 +766,12 @@ Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& opti
   report.plan.push_back("remove the temporary :" + std::string(kTempLabel) + " label, " + kTempProperty +
                         " property and index");
   if (options.dry_run) return report;
+  auto t0 = std::chrono::steady_clock::now();
+  auto phase = [&](const char* what) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    log::Debug("neo4j restore phase done", {{"phase", what}, {"seconds", std::to_string(secs)}});
+    t0 = std::chrono::steady_clock::now();
+  };
 
   // Leftovers of an interrupted restore would confuse the id lookup.
   SUMMIT_TRY_CTX(Drain(c, db, std::string("MATCH (n:") + kTempLabel + ") WITH n LIMIT 10000 REMOVE n:" + kTempLabel +
@@ -789,6 +795,7 @@ Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& opti
                                 Drain(c, db, "MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*)"),
                                 "neo4j restore: emptying database" + where);
   }
+  phase("empty");
   for (const auto& s : schema) {
     SUMMIT_TRY_CTX(Write(c, db, IfNotExists(s)), "neo4j restore: schema");
     ++report.schema_statements;
@@ -798,6 +805,7 @@ Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& opti
                  "neo4j restore: temporary index");
   SUMMIT_TRY_CTX(Write(c, db, std::string("CALL db.awaitIndex('") + kTempIndex + "', 600)"), "neo4j restore");
 
+  phase("schema");
   // Nodes.
   std::vector<int64_t> kept_ids;
   {
@@ -836,6 +844,7 @@ Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& opti
     }
     SUMMIT_TRY_CTX(FlushNodes(c, db, batch), "neo4j restore" + where);
   }
+  phase("nodes");
   std::sort(kept_ids.begin(), kept_ids.end());
   auto kept = [&](int64_t id) { return std::binary_search(kept_ids.begin(), kept_ids.end(), id); };
 
@@ -876,11 +885,13 @@ Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& opti
     }
     SUMMIT_TRY_CTX(FlushRels(c, db, batch), "neo4j restore" + where);
   }
+  phase("relationships");
 
   SUMMIT_TRY_CTX(Drain(c, db, std::string("MATCH (n:") + kTempLabel + ") WITH n LIMIT 10000 REMOVE n:" + kTempLabel +
                                   ", n." + kTempProperty + " RETURN count(*)"),
                  "neo4j restore: removing temporary ids");
   SUMMIT_TRY_CTX(Write(c, db, std::string("DROP INDEX ") + kTempIndex + " IF EXISTS"), "neo4j restore");
+  phase("cleanup");
   return report;
 }
 
