@@ -67,6 +67,12 @@ TEST(OpenBackendFromUrl, OpensS3WrappedInRetryAndValidatesSettings) {
   auto no_creds = OpenBackendFromUrl("s3://bucket-one?endpoint=http://127.0.0.1:9", {});
   ASSERT_FALSE(no_creds);
   EXPECT_EQ(no_creds.error().code(), ErrorCode::kInvalidInput);
+  auto small_parts = OpenBackendFromUrl("s3://bucket-one?endpoint=http://127.0.0.1:9&part_size_mib=1", o);
+  ASSERT_FALSE(small_parts);
+  EXPECT_NE(small_parts.error().message().find("5 MiB"), std::string::npos) << small_parts.error().ToString();
+  auto with_path = OpenBackendFromUrl("s3://bucket-one?endpoint=http://127.0.0.1:9/sub", o);
+  ASSERT_FALSE(with_path);
+  EXPECT_EQ(with_path.error().code(), ErrorCode::kInvalidInput);
   auto bad_endpoint = OpenBackendFromUrl("s3://bucket-one?endpoint=127.0.0.1:9000", o);
   ASSERT_FALSE(bad_endpoint);
   EXPECT_NE(bad_endpoint.error().message().find("http://"), std::string::npos);
