@@ -650,6 +650,12 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& file, 
   return c;
 }
 
+std::string ResolveConfigPath(const std::string& flag, const EnvLookup& env) {
+  if (!flag.empty()) return flag;
+  if (auto v = env("SUMMIT_DR_CONFIG"); v && !v->empty()) return *v;
+  return "config/backup-sets.yaml";
+}
+
 Result<Config> LoadConfig(const std::string& path, const EnvLookup& env) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {

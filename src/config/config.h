@@ -183,6 +183,10 @@ const std::vector<std::string>& KnownSetNames();
 const std::vector<std::string>& KnownEnvironmentNames();
 const std::vector<std::string>& KnownComponentTypes();
 
+// The config file to use: `flag` (--config) when given, else $SUMMIT_DR_CONFIG, else
+// "config/backup-sets.yaml" (relative to the working directory, as the spec's scripts run).
+std::string ResolveConfigPath(const std::string& flag, const EnvLookup& env);
+
 // Reads and validates `path`. Fails with kNotFound when the file cannot be read and with
 // kInvalidInput (message "file:line: key.path: what is wrong", with a hint) for YAML syntax
 // errors, unknown keys (with a did-you-mean), wrong types, missing required fields, unknown

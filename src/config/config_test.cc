@@ -223,6 +223,12 @@ TEST(ConfigErrors, YamlSyntaxErrorHasLine) {
   EXPECT_EQ(e.message().rfind("backup-sets.yaml:", 0), 0u);
 }
 
+TEST(Config, ConfigPathComesFromFlagThenEnvironmentThenDefault) {
+  EXPECT_EQ(ResolveConfigPath("/etc/x.yaml", MapEnv({{"SUMMIT_DR_CONFIG", "/y.yaml"}})), "/etc/x.yaml");
+  EXPECT_EQ(ResolveConfigPath("", MapEnv({{"SUMMIT_DR_CONFIG", "/y.yaml"}})), "/y.yaml");
+  EXPECT_EQ(ResolveConfigPath("", MapEnv({})), "config/backup-sets.yaml");
+}
+
 TEST(ConfigErrors, UnreadableFileIsNotFound) {
   auto c = LoadConfig("/nonexistent/backup-sets.yaml", MapEnv({}));
   ASSERT_FALSE(c.has_value());
