@@ -80,15 +80,24 @@ Error Connection::IoError(std::string_view what) const {
 }
 
 Status Connection::Append(const std::vector<std::string_view>& args) {
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  argv.reserve(args.size());
-  lens.reserve(args.size());
-  for (auto a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
+  constexpr size_t kInline = 8;  // RESTORE has 6 arguments: no allocation per key
+  const char* argv_inline[kInline];
+  size_t lens_inline[kInline];
+  std::vector<const char*> argv_heap;
+  std::vector<size_t> lens_heap;
+  const char** argv = argv_inline;
+  size_t* lens = lens_inline;
+  if (args.size() > kInline) {
+    argv_heap.resize(args.size());
+    lens_heap.resize(args.size());
+    argv = argv_heap.data();
+    lens = lens_heap.data();
   }
-  if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), argv.data(), lens.data()) != REDIS_OK)
+  for (size_t i = 0; i < args.size(); ++i) {
+    argv[i] = args[i].data();
+    lens[i] = args[i].size();
+  }
+  if (redisAppendCommandArgv(ctx_, static_cast<int>(args.size()), argv, lens) != REDIS_OK)
     return IoError("queueing a command");
   return Ok();
 }

@@ -10,45 +10,60 @@
 namespace summit::sources::redis {
 namespace {
 
-// Commands queued on the connection whose replies are not read yet.
+// Commands queued on the connection whose replies are not read yet. Each remembers what it
+// was for (a label, or a key and its db) so that an error reply can name it; the message is
+// only formatted on error.
 class Pipeline {
  public:
   Pipeline(Connection* conn, const RestoreOptions& options) : conn_(conn), options_(options) {}
 
   Status Add(const std::vector<std::string_view>& args, std::string label, size_t bytes) {
-    SUMMIT_TRY(conn_->Append(args));
-    labels_.push_back(std::move(label));
-    pending_bytes_ += bytes;
-    if (labels_.size() >= options_.batch_keys || pending_bytes_ >= options_.batch_bytes) return Drain();
-    return Ok();
+    return Queue(args, Pending{std::move(label), {}, -1}, bytes);
+  }
+  Status AddKey(const std::vector<std::string_view>& args, const std::string& key, int db, size_t bytes) {
+    return Queue(args, Pending{{}, key, db}, bytes);
   }
 
   // Reads every pending reply; fails with the first error reply, naming its command.
   Status Drain() {
     std::optional<Error> first;
-    for (const auto& label : labels_) {
+    for (const auto& p : pending_) {
       SUMMIT_ASSIGN_OR_RETURN(Reply r, conn_->GetReply());
       if (r->type == REDIS_REPLY_ERROR && !first) {
+        std::string label = p.db < 0 ? p.label
+                                     : "restoring key '" + PrintableKey(p.key) + "' (db " + std::to_string(p.db) + ")";
         Error e = ReplyError(r.get(), label);
         std::string_view msg = ReplyString(r.get());
         if (msg.find("payload version") != std::string_view::npos)
           e = std::move(e).WithHint("the target redis is older than the one the capture came from; restore into the same "
                                     "or a newer redis version");
-        else if (msg.find("BUSYKEY") != std::string_view::npos)
-          e = std::move(e).WithHint("internal: RESTORE is always sent with REPLACE");
         first = std::move(e);
       }
     }
-    labels_.clear();
+    pending_.clear();
     pending_bytes_ = 0;
     if (first) return Fail(std::move(*first));
     return Ok();
   }
 
  private:
+  struct Pending {
+    std::string label;
+    std::string key;
+    int db;
+  };
+
+  Status Queue(const std::vector<std::string_view>& args, Pending p, size_t bytes) {
+    SUMMIT_TRY(conn_->Append(args));
+    pending_.push_back(std::move(p));
+    pending_bytes_ += bytes;
+    if (pending_.size() >= options_.batch_keys || pending_bytes_ >= options_.batch_bytes) return Drain();
+    return Ok();
+  }
+
   Connection* conn_;
   const RestoreOptions& options_;
-  std::vector<std::string> labels_;
+  std::vector<Pending> pending_;
   size_t pending_bytes_ = 0;
 };
 
@@ -166,23 +181,24 @@ Result<RestorePlan> Restore(const Settings& target, const RestoreOptions& option
       SUMMIT_TRY_CTX(pipe.Add({"SELECT", d}, "selecting db " + d, 0), what);
       current_db = k.db;
     }
-    std::string label = "restoring key '" + PrintableKey(k.key) + "' (db " + std::to_string(k.db) + ")";
     if (decision.kind == transform::RedisKeyDecision::Kind::kReplaceString) {
       ++plan.replaced;
       plan.bytes += decision.value.size();
       if (k.expire_ms) {
         ttl_text = std::to_string(*k.expire_ms);
-        SUMMIT_TRY_CTX(pipe.Add({"SET", k.key, decision.value, "PXAT", ttl_text}, label, k.key.size() + decision.value.size()),
-                       what);
+        SUMMIT_TRY_CTX(pipe.AddKey({"SET", k.key, decision.value, "PXAT", ttl_text}, k.key, k.db,
+                                  k.key.size() + decision.value.size()),
+                     what);
       } else {
-        SUMMIT_TRY_CTX(pipe.Add({"SET", k.key, decision.value}, label, k.key.size() + decision.value.size()), what);
+        SUMMIT_TRY_CTX(pipe.AddKey({"SET", k.key, decision.value}, k.key, k.db, k.key.size() + decision.value.size()),
+                     what);
       }
       continue;
     }
     plan.bytes += k.payload.size();
     ttl_text = k.expire_ms ? std::to_string(*k.expire_ms) : "0";
-    SUMMIT_TRY_CTX(pipe.Add({"RESTORE", k.key, ttl_text, k.payload, "REPLACE", "ABSTTL"}, label,
-                            k.key.size() + k.payload.size()),
+    SUMMIT_TRY_CTX(pipe.AddKey({"RESTORE", k.key, ttl_text, k.payload, "REPLACE", "ABSTTL"}, k.key, k.db,
+                               k.key.size() + k.payload.size()),
                    what);
   }
   if (!options.dry_run) SUMMIT_TRY_CTX(pipe.Drain(), what);
