@@ -281,6 +281,29 @@ TEST_F(RedisRoundTrip, FullCaptureFlushRestoreReproducesEveryKeyInBothTransferFo
     ASSERT_TRUE(fp);
     EXPECT_EQ(*fp, fingerprint_);
   }
+  auto c = Connect(target_);
+  Cmd(*c, {"CONFIG", "SET", "repl-diskless-sync", "yes"});  // the Redis 7 default
+}
+
+TEST_F(RedisRoundTrip, FunctionLibrariesOfAFullCaptureAreLoadedBack) {
+  SUMMIT_REQUIRE_SERVICE("redis");
+  auto c = Connect(target_);
+  Cmd(*c, {"FUNCTION", "LOAD", "REPLACE",
+           "#!lua name=summitlib\nredis.register_function('summit_echo', function(keys, args) return args[1] end)"});
+  TempDir dir;
+  DirCaptureWriter cap(dir.path());
+  ASSERT_TRUE(CaptureFull(target_, cap));
+  ASSERT_TRUE(cap.Finish());
+  auto src = DirCaptureReader::Open(dir.path());
+  ASSERT_TRUE(src);
+  EXPECT_EQ((*src)->Attributes().at("functions").get<int>(), 1);
+  Cmd(*c, {"FUNCTION", "FLUSH"});
+  FlushAll();
+  auto plan = Restore(target_, RestoreOptions{}, **src, nullptr);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  EXPECT_EQ(plan->functions, 1u);
+  EXPECT_EQ(Str(*c, {"FCALL", "summit_echo", "0", "it works"}), "it works");
+  Cmd(*c, {"FUNCTION", "FLUSH"});
 }
 
 TEST_F(RedisRoundTrip, FilteredCaptureExcludesSessionsAndTemporaryKeys) {
