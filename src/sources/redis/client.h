@@ -43,8 +43,8 @@ class Connection {
   Status Append(const std::vector<std::string_view>& args);
   // The next reply of the pipeline, which may be an error reply (REDIS_REPLY_ERROR).
   Result<Reply> GetReply();
-  // Switches database when `db` differs from the current one (pipelined: queues SELECT and
-  // reports one more pending reply through the return value).
+  // The database selected at Open (Settings::db). Callers that send SELECT themselves track
+  // the current database on their side.
   int current_db() const { return db_; }
   void set_current_db(int db) { db_ = db; }
 
