@@ -281,6 +281,45 @@ TEST_F(Neo4jRoundTrip, TenantRestoreLeavesOtherTenantsIdentical) {
   EXPECT_EQ(*Fingerprint(settings_, std::string("customer-globex")), *globex_damaged);
 }
 
+int64_t CountOf(bolt::Connection& c, const std::string& q) {
+  auto r = c.Query(q, {}, "neo4j");
+  EXPECT_TRUE(r.has_value()) << q << ": " << r.error().ToString();
+  return r.has_value() ? (*r)[0][0].As<int64_t>() : -1;
+}
+
+TEST_F(Neo4jRoundTrip, LabelTypeAndProjectFiltersSelectTheirSubgraph) {
+  SUMMIT_REQUIRE_SERVICE("neo4j");
+  Populate(*conn_, {"customer-acme", "customer-globex"});
+  {
+    TempDir dir("minimal");
+    BackupOptions bo;
+    bo.filter.labels = {"User", "Investigation"};
+    bo.filter.relationship_types = {"OWNS"};
+    auto rep = Capture(settings_, bo, dir.path);
+    ASSERT_TRUE(rep.has_value()) << rep.error().ToString();
+    EXPECT_EQ(rep->nodes, 4u);
+    EXPECT_EQ(rep->relationships, 2u);
+    auto in = DirCaptureReader::Open(dir.path);
+    ASSERT_TRUE(in.has_value());
+    EXPECT_EQ((*in)->Attributes()["filter"]["relationship_types"][0], "OWNS");
+  }
+  {
+    TempDir dir("project");
+    BackupOptions bo;
+    bo.filter.project = "customer-acme-inv-1";
+    auto rep = Capture(settings_, bo, dir.path);
+    ASSERT_TRUE(rep.has_value()) << rep.error().ToString();
+    EXPECT_EQ(rep->nodes, static_cast<uint64_t>(CountOf(
+                              *conn_, "MATCH (n) WHERE n.investigation_id = 'customer-acme-inv-1' OR "
+                                      "(n:Investigation AND n.uid = 'customer-acme-inv-1') RETURN count(n)")));
+    EXPECT_EQ(rep->nodes, 21u);  // the investigation and its 20 entities
+    EXPECT_EQ(rep->relationships,
+              static_cast<uint64_t>(CountOf(*conn_, "MATCH (a)-[r:CONTAINS|RELATED_TO]->(b) WHERE a.tenant_id = 'customer-acme' "
+                                                    "AND b.tenant_id = 'customer-acme' AND NOT a:Typed AND NOT b:Typed "
+                                                    "RETURN count(r)")));
+  }
+}
+
 class DropClassified : public transform::GraphTransform {
  public:
   Result<bool> ApplyNode(transform::GraphNode& n) const override {
