@@ -106,9 +106,6 @@ int main(int argc, char** argv) {
       if (auto r = c.GetReply(); !r) return Die("loading", r.error());
     Row("generate (pipelined writes)", Since(t0), n, 0);
   }
-  auto before = Fingerprint(*settings);
-  if (!before) return Die("fingerprint", before.error());
-
   // 2. Capture: ours, then redis-cli --rdb.
   DirCaptureWriter cap(work + "/capture");
   auto t0 = std::chrono::steady_clock::now();
@@ -125,6 +122,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   Row("capture: redis-cli --rdb", Since(t0), stats->keys, std::filesystem::file_size(work + "/cli.rdb"));
+
+  // After the captures, so that their peak RSS is their own (the fingerprint keeps every key
+  // name of a database to drop SCAN's duplicates).
+  auto before = Fingerprint(*settings);
+  if (!before) return Die("fingerprint", before.error());
 
   auto src = DirCaptureReader::Open(work + "/capture");
   if (!src) return Die("opening capture", src.error());
