@@ -171,6 +171,10 @@ class SpoolFile {
     ::unlink(tmpl.c_str());
     SpoolFile f;
     f.file_ = ::fdopen(fd, "w+");
+    if (f.file_ == nullptr) {
+      ::close(fd);
+      return Fail(ErrorCode::kInternal, std::string("cannot open the neo4j spool file: ") + std::strerror(errno));
+    }
     return f;
   }
   SpoolFile() = default;
