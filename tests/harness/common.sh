@@ -26,12 +26,12 @@ pid_alive() {
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null
 }
 
-# Sends SIGTERM to the pid in FILE, waits up to SECS, then SIGKILL. Only that process.
+# Sends SIGNAL (default TERM) to the pid in FILE, waits up to SECS, then SIGKILL. Only that process.
 stop_pid() {
-  local f="$1" secs="${2:-30}" pid i
+  local f="$1" secs="${2:-30}" sig="${3:-TERM}" pid i
   pid_alive "$f" || return 0
   pid="$(cat "$f")"
-  kill -TERM "$pid" 2>/dev/null || true
+  kill -"$sig" "$pid" 2>/dev/null || true
   for ((i = 0; i < secs * 10; i++)); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1

@@ -39,6 +39,7 @@ for f in "$DIR"/pids/*; do
   [[ -f "$f" ]] || continue
   case "$(basename "$f")" in
     postgres) stop_pid "$f" 30 ;;
+    pgvector) stop_pid "$f" 30 INT ;;  # a postmaster: SIGINT is its fast shutdown
     neo4j) stop_pid "$f" 60 ;;
     *) stop_pid "$f" 20 ;;
   esac
