@@ -215,7 +215,9 @@ void Chunks(uint64_t mb) {
   std::printf("| %-22s | %10s | %12s | %14s | %10s |\n|---|---|---|---|---|\n", "min/avg/max KiB", "day-1 MB",
               "day-2 add MB", "chunks (day 1)", "index KiB");
   FakeClock clock(std::chrono::system_clock::now());
-  for (codec::ChunkerParams p : {codec::ChunkerParams{16u << 10, 64u << 10, 256u << 10},
+  for (codec::ChunkerParams p : {codec::ChunkerParams{8u << 10, 32u << 10, 128u << 10},
+                                 codec::ChunkerParams{16u << 10, 64u << 10, 256u << 10},
+                                 codec::ChunkerParams{32u << 10, 128u << 10, 512u << 10},
                                  codec::ChunkerParams{64u << 10, 256u << 10, 1u << 20},
                                  codec::ChunkerParams{128u << 10, 512u << 10, 2u << 20},
                                  codec::ChunkerParams{256u << 10, 1u << 20, 4u << 20},

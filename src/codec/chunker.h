@@ -18,9 +18,9 @@
 namespace summit::codec {
 
 struct ChunkerParams {
-  uint32_t min_size = 256u << 10;
-  uint32_t avg_size = 1u << 20;   // must be a power of two
-  uint32_t max_size = 4u << 20;
+  uint32_t min_size = 16u << 10;
+  uint32_t avg_size = 64u << 10;  // must be a power of two
+  uint32_t max_size = 256u << 10;
   bool operator==(const ChunkerParams&) const = default;
 };
 

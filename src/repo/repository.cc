@@ -1,6 +1,8 @@
 #include "repo/repository.h"
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <deque>
 #include <future>
 #include <thread>
@@ -496,32 +498,52 @@ Status Repository::CompactIndex() {
 // ---------------------------------------------------------------------------------------------
 // Read path
 
-Result<Bytes> Repository::LoadBlob(const BlobId& id) {
-  auto loc = Find(id);
-  if (!loc)
-    return Fail(Error(ErrorCode::kNotFound, "chunk " + IdHex(id) + " is not in the repository index",
-                      "run `summit-dr check` to find the snapshots that reference it"));
-  std::string key = PackKey(loc->pack);
-  SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes sealed, backend_->Get(key, loc->blob.offset, loc->blob.stored_length),
-                              "reading chunk " + IdHex(id).substr(0, 16) + " from pack " + key);
-  if (sealed.size() != loc->blob.stored_length)
-    return Fail(ErrorCode::kCorruption, "pack " + key + " is truncated: chunk " + IdHex(id).substr(0, 16) +
-                                            " at offset " + std::to_string(loc->blob.offset) + " is cut short");
+Result<Bytes> Repository::DecodeBlob(const std::string& key, const PackBlob& blob, ByteView sealed) const {
+  const BlobId& id = blob.id;
   auto plain = crypto::Open(master_.encryption, sealed, IdView(id));
   if (!plain.has_value())
     return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key +
                                             " fails authentication (the pack is damaged)");
   Bytes raw;
-  if (loc->blob.flags & kBlobCompressed) {
-    auto d = codec::Decompress(*plain, loc->blob.raw_length);
+  if (blob.flags & kBlobCompressed) {
+    auto d = codec::Decompress(*plain, blob.raw_length);
     if (!d.has_value()) return Fail(d.error().Context("chunk " + IdHex(id).substr(0, 16) + " in pack " + key));
     raw = std::move(*d);
   } else {
     raw = std::move(*plain);
   }
-  if (raw.size() != loc->blob.raw_length || crypto::HmacSha256(master_.id, raw) != id)
+  if (raw.size() != blob.raw_length || crypto::HmacSha256(master_.id, raw) != id)
     return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
   return raw;
+}
+
+Result<Bytes> Repository::LoadBlob(const BlobId& id) {
+  auto loc = Find(id);
+  if (!loc)
+    return Fail(Error(ErrorCode::kNotFound, "chunk " + IdHex(id) + " is not in the repository index",
+                      "run `summit-dr check` to find the snapshots that reference it"));
+  SUMMIT_ASSIGN_OR_RETURN(auto run, LoadBlobRun(loc->pack, {loc->blob}));
+  return std::move(run[0]);
+}
+
+Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run) {
+  std::vector<Bytes> out;
+  if (run.empty()) return out;
+  std::string key = PackKey(pack);
+  uint64_t start = run.front().offset;
+  uint64_t length = static_cast<uint64_t>(run.back().offset) + run.back().stored_length - start;
+  SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes data, backend_->Get(key, start, length),
+                              "reading chunk " + IdHex(run.front().id).substr(0, 16) + " from pack " + key);
+  out.reserve(run.size());
+  for (const auto& b : run) {
+    uint64_t off = b.offset - start;
+    if (off + b.stored_length > data.size())
+      return Fail(ErrorCode::kCorruption, "pack " + key + " is truncated: chunk " + IdHex(b.id).substr(0, 16) +
+                                              " at offset " + std::to_string(b.offset) + " is cut short");
+    SUMMIT_ASSIGN_OR_RETURN(Bytes raw, DecodeBlob(key, b, ByteView(data.data() + off, b.stored_length)));
+    out.push_back(std::move(raw));
+  }
+  return out;
 }
 
 namespace {
@@ -540,23 +562,14 @@ class RepoStreamSource final : public ByteSource {
     if (failed_) return Fail(*failed_);
     size_t done = 0;
     while (done < buf.size()) {
-      if (pos_ == current_.size()) {
-        Fill();
-        if (ahead_.empty()) break;
-        Result<Bytes> next = ahead_.front().get();
-        ahead_.pop_front();
-        Fill();
-        if (!next.has_value()) {
-          failed_ = next.error();
-          return Fail(*failed_);
-        }
-        current_ = std::move(*next);
-        pos_ = 0;
-        hasher_.Update(current_);
+      if (pos_ == CurrentSize()) {
+        if (!NextChunk()) break;
+        if (failed_) return Fail(*failed_);
         continue;
       }
-      size_t n = std::min(buf.size() - done, current_.size() - pos_);
-      std::memcpy(buf.data() + done, current_.data() + pos_, n);
+      const Bytes& cur = run_[run_index_];
+      size_t n = std::min(buf.size() - done, cur.size() - pos_);
+      std::memcpy(buf.data() + done, cur.data() + pos_, n);
       pos_ += n;
       done += n;
     }
@@ -571,14 +584,71 @@ class RepoStreamSource final : public ByteSource {
   }
 
  private:
-  static constexpr size_t kReadAhead = 4;
+  // Runs of chunks contiguous in one pack, up to this many bytes, are fetched with one Get.
+  static constexpr uint64_t kMaxRunBytes = 8u << 20;
+  static constexpr size_t kReadAhead = 4;  // runs in flight
+
+  size_t CurrentSize() const { return run_index_ < run_.size() ? run_[run_index_].size() : 0; }
+
+  // Moves to the next chunk; false at the end of the stream.
+  bool NextChunk() {
+    if (run_index_ + 1 < run_.size()) {
+      ++run_index_;
+      pos_ = 0;
+      hasher_.Update(run_[run_index_]);
+      return true;
+    }
+    Fill();
+    if (ahead_.empty()) {
+      run_.clear();
+      run_index_ = 0;
+      pos_ = 0;
+      return false;
+    }
+    Result<std::vector<Bytes>> next = ahead_.front().get();
+    ahead_.pop_front();
+    Fill();
+    if (!next.has_value()) {
+      failed_ = next.error();
+      return true;
+    }
+    run_ = std::move(*next);
+    run_index_ = 0;
+    pos_ = 0;
+    if (!run_.empty()) hasher_.Update(run_[0]);
+    return true;
+  }
+
   void Fill() {
     while (ahead_.size() < kReadAhead && next_ < chunks_.size()) {
-      auto task = std::make_shared<std::packaged_task<Result<Bytes>()>>(
-          [repo = repo_, id = chunks_[next_]] { return repo->LoadBlob(id); });
+      auto first = repo_->Find(chunks_[next_]);
+      std::function<Result<std::vector<Bytes>>()> job;
+      if (!first) {
+        BlobId id = chunks_[next_++];
+        job = [repo = repo_, id]() -> Result<std::vector<Bytes>> {
+          SUMMIT_ASSIGN_OR_RETURN(Bytes b, repo->LoadBlob(id));
+          std::vector<Bytes> v;
+          v.push_back(std::move(b));
+          return v;
+        };
+      } else {
+        std::vector<PackBlob> run = {first->blob};
+        uint64_t bytes = first->blob.stored_length;
+        ++next_;
+        while (next_ < chunks_.size() && bytes < kMaxRunBytes) {
+          auto loc = repo_->Find(chunks_[next_]);
+          if (!loc || loc->pack != first->pack ||
+              loc->blob.offset != run.back().offset + run.back().stored_length)
+            break;
+          run.push_back(loc->blob);
+          bytes += loc->blob.stored_length;
+          ++next_;
+        }
+        job = [repo = repo_, pack = first->pack, run = std::move(run)] { return repo->LoadBlobRun(pack, run); };
+      }
+      auto task = std::make_shared<std::packaged_task<Result<std::vector<Bytes>>()>>(std::move(job));
       ahead_.push_back(task->get_future());
       pool_->Submit([task] { (*task)(); });
-      ++next_;
     }
   }
 
@@ -587,8 +657,9 @@ class RepoStreamSource final : public ByteSource {
   std::vector<BlobId> chunks_;
   std::optional<crypto::Digest> expected_;
   size_t next_ = 0;
-  std::deque<std::future<Result<Bytes>>> ahead_;
-  Bytes current_;
+  std::deque<std::future<Result<std::vector<Bytes>>>> ahead_;
+  std::vector<Bytes> run_;
+  size_t run_index_ = 0;
   size_t pos_ = 0;
   crypto::Sha256Hasher hasher_;
   bool verified_ = false;

@@ -140,6 +140,9 @@ class Repository {
   // Reads, decrypts, decompresses and verifies one blob. kCorruption naming the pack when any
   // check fails; kNotFound when the index does not know the blob or its pack is missing.
   Result<Bytes> LoadBlob(const BlobId& id);
+  // Reads blobs stored back to back in one pack with a single ranged Get (restore reads whole
+  // runs of a stream's chunks this way: one request per run instead of one per chunk).
+  Result<std::vector<Bytes>> LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run);
 
   // --- index --------------------------------------------------------------------------------
   std::optional<BlobLocation> Find(const BlobId& id) const;
@@ -207,6 +210,7 @@ class Repository {
   Status WriteError() const;
   void AddIndexEntriesLocked(const PackId& pack, const std::vector<PackBlob>& blobs);
   Status LoadIndexFile(const std::string& key, std::vector<IndexPack>* out);
+  Result<Bytes> DecodeBlob(const std::string& pack_key, const PackBlob& blob, ByteView sealed) const;
   void JobStarted();
   void JobDone();
 
