@@ -1,8 +1,10 @@
 // Neo4j capture and restore against the harness's real server: every property type
 // round-trips, fingerprints match after capture -> wipe -> restore, a tenant restore leaves other
 // tenants identical, and login/connection failures are reported as such.
+#include <atomic>
 #include <filesystem>
 #include <limits>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -279,6 +281,36 @@ TEST_F(Neo4jRoundTrip, TenantRestoreLeavesOtherTenantsIdentical) {
   ASSERT_TRUE(rr.has_value()) << rr.error().ToString();
   EXPECT_EQ(*Fingerprint(settings_, std::string("customer-acme")), *acme);
   EXPECT_EQ(*Fingerprint(settings_, std::string("customer-globex")), *globex_damaged);
+}
+
+TEST_F(Neo4jRoundTrip, ConcurrentWritesMakeTheCaptureRetryThenRecordItIsNotASnapshot) {
+  SUMMIT_REQUIRE_SERVICE("neo4j");
+  Populate(*conn_, {"customer-acme"}, 200);
+  std::atomic<bool> stop{false};
+  std::atomic<int> writes{0};
+  std::thread writer([&] {
+    auto w = Connect(settings_);
+    while (w != nullptr && !stop.load()) {
+      if (w->Query("CREATE (:Noise {at: timestamp()})", {}, "neo4j").has_value()) ++writes;
+    }
+  });
+  while (writes.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  TempDir dir("drift");
+  BackupOptions bo;
+  bo.snapshot_retries = 1;
+  auto rep = Capture(settings_, bo, dir.path);
+  stop = true;
+  writer.join();
+  ASSERT_TRUE(rep.has_value()) << rep.error().ToString();
+  EXPECT_FALSE(rep->snapshot);
+  EXPECT_GT(rep->drift, 0);
+  EXPECT_EQ(rep->attempts, 2);
+  auto in = DirCaptureReader::Open(dir.path);
+  ASSERT_TRUE(in.has_value());
+  auto attrs = (*in)->Attributes();
+  EXPECT_EQ(attrs["snapshot"], false);
+  EXPECT_EQ(attrs["drift"], rep->drift);
+  EXPECT_GT(attrs["position_after"].get<int64_t>(), attrs["position_before"].get<int64_t>());
 }
 
 int64_t CountOf(bolt::Connection& c, const std::string& q) {
