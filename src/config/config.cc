@@ -691,6 +691,13 @@ Status ValidateConfig(const Config& c) {
       }
     }
     if (s.components.empty()) return err(s.pos, "has no components");
+    // The spec: a tenant backup needs tenant_id, a project backup project_id.
+    for (const auto& [set_name, param] : {std::pair<const char*, const char*>{"tenant", "tenant_id"}, {"project", "project_id"}}) {
+      if (name == set_name &&
+          std::find(s.required_params.begin(), s.required_params.end(), param) == s.required_params.end()) {
+        return err(s.pos, std::string("the ") + set_name + " set must list '" + param + "' under requires");
+      }
+    }
     for (const auto& comp : s.components) {
       if (comp.filter == "tenant" && std::find(s.required_params.begin(), s.required_params.end(), "tenant_id") == s.required_params.end()) {
         return err(comp.pos, "filters by tenant but the set does not list 'tenant_id' under requires");

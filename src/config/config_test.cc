@@ -216,6 +216,20 @@ TEST(ConfigErrors, BadSanitizeLevelAndReduction) {
   ExpectError("    reduction: 0.10", "    reduction: 1.5", "environments.dev.reduction", "(0, 1]");
 }
 
+TEST(ConfigErrors, TenantSetMustRequireTenantId) {
+  // The set's filtered components need it too; drop both to reach the set-level check.
+  std::string yaml = ReadShipped();
+  for (const char* from : {"    requires: [tenant_id]\n", "      - {type: postgres, filter: tenant}\n",
+                           "      - {type: neo4j, filter: tenant}\n", "      - {type: audit_chain, filter: tenant}\n"}) {
+    size_t p = yaml.find(from);
+    ASSERT_NE(p, std::string::npos) << from;
+    yaml.erase(p, std::string(from).size());
+  }
+  auto c = ParseConfig(yaml, "b.yaml", MapEnv({}));
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message().find("sets.tenant: the tenant set must list 'tenant_id'"), std::string::npos) << c.error().message();
+}
+
 TEST(ConfigErrors, YamlSyntaxErrorHasLine) {
   int line = 0;
   Error e = BrokenError("  minimal:\n", "  minimal: [\n", &line);
