@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -83,12 +84,14 @@ std::string CopyInSql(const TableInfo& t) {
 
 // Streams one table's capture into an open connection (COPY FROM), through the transform
 // when it applies.
+// `freeze`: the caller truncated the table in the current transaction, so COPY may write
+// frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
-                 size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop) {
+                 size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false) {
   SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream(t.stream));
   transform::PgTable pg_table{t.info.schema, t.info.name, t.info.columns, t.info.types};
   const bool transforming = transform != nullptr && transform->Applies(pg_table);
-  SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info), "COPY into " + t.info.qualified()));
+  SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info) + (freeze ? " WITH (FREEZE)" : ""), "COPY into " + t.info.qualified()));
   std::vector<uint8_t> buf(buffer_bytes);
   CopyLineSplitter splitter;
   std::string encoded;
@@ -138,37 +141,123 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     conn.CopyInAbort(body.error().message());
     return body;
   }
-  return conn.CopyInEnd();
+  SUMMIT_TRY(conn.CopyInEnd());
+  // The transform has now seen the whole table (children may rely on it: the reducer).
+  if (transform != nullptr) SUMMIT_TRY(transform->EndTable(pg_table));
+  return Ok();
 }
 
 // Runs `fn(table)` for every table on `jobs` connections; the first error stops the rest.
+// With `parents_first`, a table starts only after every table it references (by a foreign key,
+// within `tables`) has finished: transforms that relate tables (the data reducer keeps a child
+// row only when its parent row was kept) need to see each parent whole before its children.
+// Without it, the largest tables go first (constraints are created after the load anyway).
 Status ParallelLoad(const Settings& target, int jobs, const std::vector<const CapturedTable*>& tables,
+                    bool parents_first,
                     const std::function<Status(PgConn&, const CapturedTable&, size_t, const std::atomic<bool>&)>& fn) {
   std::vector<size_t> order(tables.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tables[a]->bytes > tables[b]->bytes; });
-  std::atomic<size_t> next{0};
+  std::vector<std::vector<size_t>> parents(tables.size());
+  if (parents_first) {
+    std::map<std::string, size_t> index;
+    for (size_t i = 0; i < tables.size(); ++i) index[tables[i]->info.qualified()] = i;
+    for (size_t i = 0; i < tables.size(); ++i)
+      for (const auto& fk : tables[i]->info.foreign_keys) {
+        auto it = index.find(fk.parent);
+        if (it != index.end() && it->second != i) parents[i].push_back(it->second);
+      }
+  }
+  std::vector<char> started(tables.size(), 0), done(tables.size(), 0);
+  size_t running = 0;
   std::atomic<bool> stop{false};
   std::mutex mu;
+  std::condition_variable cv;
   std::optional<Error> first;
   auto record = [&](Error e) {
     std::lock_guard<std::mutex> lock(mu);
     if (!first) first = std::move(e);
     stop = true;
+    cv.notify_all();
+  };
+  // The next table whose parents are all done; tables.size() when none is ready yet, and
+  // order.size()+1 when every table has been started.
+  auto pick = [&]() -> size_t {
+    bool any_left = false;
+    for (size_t k : order) {
+      if (started[k]) continue;
+      any_left = true;
+      bool ready = true;
+      for (size_t p : parents[k]) ready = ready && done[p];
+      if (ready) return k;
+    }
+    return any_left ? tables.size() : tables.size() + 1;
   };
   auto worker = [&]() {
     auto conn = PgConn::Open(target);
     if (!conn) return record(std::move(conn).error());
-    while (!stop) {
-      size_t k = next.fetch_add(1);
-      if (k >= order.size()) break;
-      auto st = fn(**conn, *tables[order[k]], order[k], stop);
-      if (!st) return record(std::move(st).error().Context("table " + tables[order[k]]->info.qualified()));
+    for (;;) {
+      size_t k;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        cv.wait(lock, [&] { return stop || running == 0 || pick() != tables.size(); });
+        if (stop) return;
+        k = pick();
+        if (k == tables.size() + 1) return;
+        if (k == tables.size()) {
+          // Nothing ready and nothing running: a foreign-key cycle. Break it in size order.
+          for (size_t o : order)
+            if (!started[o]) {
+              k = o;
+              break;
+            }
+        }
+        started[k] = 1;
+        ++running;
+      }
+      auto st = fn(**conn, *tables[k], k, stop);
+      if (!st) return record(std::move(st).error().Context("table " + tables[k]->info.qualified()));
+      std::lock_guard<std::mutex> lock(mu);
+      done[k] = 1;
+      --running;
+      cv.notify_all();
     }
   };
   int n = std::max(1, std::min<int>(jobs, static_cast<int>(tables.size())));
   std::vector<std::thread> threads;
   for (int i = 0; i < n && !tables.empty(); ++i) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  if (first) return Fail(*first);
+  return Ok();
+}
+
+// Runs each entry's SQL (after `preamble`) on one of `jobs` connections.
+Status ParallelExec(const Settings& target, int jobs, const std::string& preamble,
+                    const std::vector<const DumpEntry*>& entries) {
+  std::atomic<size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex mu;
+  std::optional<Error> first;
+  auto worker = [&]() {
+    auto st = [&]() -> Status {
+      SUMMIT_ASSIGN_OR_RETURN(auto conn, PgConn::Open(target));
+      SUMMIT_TRY(conn->Exec(preamble, "post-data preamble"));
+      while (!stop) {
+        size_t k = next.fetch_add(1);
+        if (k >= entries.size()) break;
+        SUMMIT_TRY(conn->Exec(entries[k]->sql, "post-data " + entries[k]->type + " " + entries[k]->name));
+      }
+      return Ok();
+    }();
+    if (!st) {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!first) first = std::move(st).error();
+      stop = true;
+    }
+  };
+  int n = std::max(1, std::min<int>(jobs, static_cast<int>(entries.size())));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n && !entries.empty(); ++i) threads.emplace_back(worker);
   for (auto& t : threads) t.join();
   if (first) return Fail(*first);
   return Ok();
@@ -289,10 +378,27 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
   std::vector<const CapturedTable*> tables;
   for (const auto& t : cap.tables) tables.push_back(&t);
   std::vector<RestoreTableReport> reps(tables.size());
-  SUMMIT_TRY(ParallelLoad(target, jobs, tables,
+  std::set<std::string> hyper;
+  for (const auto& h : cap.hypertables) hyper.insert(h.schema + "." + h.name);
+  SUMMIT_TRY(ParallelLoad(target, jobs, tables, transform != nullptr,
                           [&](PgConn& c, const CapturedTable& t, size_t i, const std::atomic<bool>& stop) -> Status {
                             reps[i].table = t.info.qualified();
-                            return LoadTable(c, in, t, transform, options.read_buffer_bytes, reps[i], stop);
+                            // Plain tables of a fresh database: TRUNCATE + COPY FREEZE in one
+                            // transaction (not for partitioned tables or hypertables).
+                            SUMMIT_ASSIGN_OR_RETURN(
+                                PgResult kind, c.Exec("SELECT relkind FROM pg_class WHERE oid = " +
+                                                          QuoteLiteral(t.info.quoted()) + "::regclass",
+                                                      "looking up " + t.info.qualified()));
+                            bool freeze = kind.rows() == 1 && kind.Get(0, 0) == "r" && !hyper.count(t.info.qualified());
+                            if (!freeze) return LoadTable(c, in, t, transform, options.read_buffer_bytes, reps[i], stop);
+                            SUMMIT_TRY(c.Exec("BEGIN; TRUNCATE " + t.info.quoted(), "truncating " + t.info.qualified()));
+                            auto st = LoadTable(c, in, t, transform, options.read_buffer_bytes, reps[i], stop, true);
+                            if (!st) {
+                              (void)c.Exec("ROLLBACK", "rolling back");
+                              return st;
+                            }
+                            SUMMIT_TRY(c.Exec("COMMIT", "committing " + t.info.qualified()));
+                            return Ok();
                           }));
   // The schema script left search_path empty on `conn`: everything below is qualified.
   SUMMIT_TRY(SetSequences(*conn, cap, {}, true, false));
@@ -310,7 +416,20 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
   }
   std::vector<DumpEntry> entries = SplitDumpScript(post);
   if (!cap.partial) {
-    SUMMIT_TRY_CTX(conn->Exec(post, "running schema.post.sql"), "restoring indexes and constraints");
+    // Indexes and primary/unique keys are built in parallel (each on its own connection, as
+    // pg_restore -j does); foreign keys, triggers and the rest follow on one connection.
+    const std::string preamble = entries.empty() ? std::string() : entries[0].sql;
+    std::vector<const DumpEntry*> parallel;
+    std::string serial = preamble;
+    for (size_t i = 1; i < entries.size(); ++i) {
+      if (entries[i].type == "INDEX" || entries[i].type == "CONSTRAINT") {
+        parallel.push_back(&entries[i]);
+      } else {
+        serial += entries[i].sql;
+      }
+    }
+    SUMMIT_TRY_CTX(ParallelExec(target, jobs, preamble, parallel), "restoring indexes");
+    SUMMIT_TRY_CTX(conn->Exec(serial, "running schema.post.sql"), "restoring constraints and triggers");
   } else {
     // A partial capture (table list, tenant, project) may lack what a post-data object needs
     // (a referenced table, a trigger's function): each entry runs on its own and a failure
