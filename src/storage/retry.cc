@@ -2,20 +2,27 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
+#include <condition_variable>
+#include <mutex>
 
 #include "core/log.h"
 
 namespace summit::storage {
 
-void RealRetryTimer::Sleep(std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }
+void RealRetryTimer::Sleep(std::chrono::milliseconds d, std::stop_token stop) {
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait_for(lock, stop, d, [] { return false; });
+}
 
 RetryBackend::RetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy, RetryTimer* timer,
-                           uint64_t seed)
+                           uint64_t seed, std::stop_token stop)
     : inner_(std::move(inner)),
       policy_(policy),
       timer_(timer ? timer : &real_timer_),
-      rng_(seed ? seed : std::random_device{}()) {
+      rng_(seed ? seed : std::random_device{}()),
+      stop_(std::move(stop)) {
   if (policy_.max_attempts < 1) policy_.max_attempts = 1;
 }
 
@@ -55,6 +62,11 @@ R RetryBackend::Run(std::string_view what, std::string_view key, const std::func
                                   " s: " + std::move(result).error().message(),
                               "the storage endpoint keeps failing; check its health and retry later")};
     }
+    auto cancelled = [&] {
+      return Unexpected{Error(ErrorCode::kCancelled, "stopped while retrying " + std::string(what) + " " +
+                                                         std::string(key) + ": " + result.error().message())};
+    };
+    if (stop_.stop_requested()) return cancelled();
     log::Warn("retrying storage call after a transient error",
               {{"op", std::string(what)}, {"key", std::string(key)}, {"attempt", std::to_string(attempt)},
                {"backoff_ms", std::to_string(pause.count())}, {"error", result.error().message()}});
@@ -62,7 +74,8 @@ R RetryBackend::Run(std::string_view what, std::string_view key, const std::func
       std::lock_guard<std::mutex> lock(mu_);
       ++retries_;
     }
-    timer_->Sleep(pause);
+    timer_->Sleep(pause, stop_);
+    if (stop_.stop_requested()) return cancelled();
   }
 }
 

@@ -4,7 +4,8 @@
 // number of attempts and a total time. Every other error class is returned at once. All
 // Backend calls are idempotent (Put replaces a whole object), so retrying them is safe.
 //
-// Time and sleep go through RetryTimer so that unit tests run instantly with a fake.
+// Time and sleep go through RetryTimer so that unit tests run instantly with a fake. A stop
+// token ends the waiting: a call that would sleep before its next attempt returns kCancelled.
 // Thread-safety: safe for concurrent calls, as the inner backend is.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <stop_token>
 
 #include "storage/backend.h"
 
@@ -32,21 +34,23 @@ class RetryTimer {
  public:
   virtual ~RetryTimer() = default;
   virtual std::chrono::steady_clock::time_point Now() = 0;
-  virtual void Sleep(std::chrono::milliseconds d) = 0;
+  // Sleeps for `d` or until `stop` is requested, whichever comes first.
+  virtual void Sleep(std::chrono::milliseconds d, std::stop_token stop) = 0;
 };
 
 class RealRetryTimer final : public RetryTimer {
  public:
   std::chrono::steady_clock::time_point Now() override { return std::chrono::steady_clock::now(); }
-  void Sleep(std::chrono::milliseconds d) override;
+  void Sleep(std::chrono::milliseconds d, std::stop_token stop) override;
 };
 
 class RetryBackend final : public Backend {
  public:
   // `timer` may be null (the real clock); when given it must outlive this backend.
-  // `seed` seeds the jitter (0: random).
+  // `seed` seeds the jitter (0: random). When `stop` is requested, pending and future retries
+  // give up with kCancelled (first attempts still run).
   RetryBackend(std::unique_ptr<Backend> inner, RetryPolicy policy = {}, RetryTimer* timer = nullptr,
-               uint64_t seed = 0);
+               uint64_t seed = 0, std::stop_token stop = {});
 
   Status Put(std::string_view key, ByteView data) override;
   Result<Bytes> Get(std::string_view key, uint64_t offset = 0, uint64_t length = kToEnd) override;
@@ -77,6 +81,7 @@ class RetryBackend final : public Backend {
   mutable std::mutex mu_;
   std::mt19937_64 rng_;
   uint64_t retries_ = 0;
+  std::stop_token stop_;
 };
 
 }  // namespace summit::storage

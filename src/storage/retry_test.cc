@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/log.h"
 #include "storage/memory/memory_backend.h"
 #include "testing/backend_conformance.h"
@@ -20,10 +22,12 @@ const bool kQuietLogs = (log::SetLevel(log::Level::kError), true);
 class FakeTimer final : public RetryTimer {
  public:
   std::chrono::steady_clock::time_point Now() override { return now_; }
-  void Sleep(milliseconds d) override {
+  void Sleep(milliseconds d, std::stop_token) override {
     sleeps.push_back(d);
     now_ += d;
+    if (on_sleep) on_sleep();
   }
+  std::function<void()> on_sleep;
   void Advance(milliseconds d) { now_ += d; }
   std::vector<milliseconds> sleeps;
 
@@ -33,12 +37,12 @@ class FakeTimer final : public RetryTimer {
 
 // A retry wrapper over flaky(memory), keeping pointers to the layers for inspection.
 struct Stack {
-  explicit Stack(RetryPolicy policy = {}, uint64_t seed = 42) {
+  explicit Stack(RetryPolicy policy = {}, uint64_t seed = 42, std::stop_token stop = {}) {
     auto memory_owner = std::make_unique<MemoryBackend>();
     memory = memory_owner.get();
     auto flaky_owner = std::make_unique<FlakyOwner>(std::move(memory_owner));
     flaky = &flaky_owner->flaky;
-    retry = std::make_unique<RetryBackend>(std::move(flaky_owner), policy, &timer, seed);
+    retry = std::make_unique<RetryBackend>(std::move(flaky_owner), policy, &timer, seed, stop);
   }
   // Owns the memory backend under a FlakyBackend (which does not own its inner).
   struct FlakyOwner final : Backend {
@@ -196,6 +200,42 @@ TEST(RetryBackend, ManyCallsSucceedDespiteARandomFractionOfTransientFailures) {
   EXPECT_EQ(all->size(), 200u);
   EXPECT_GT(s.flaky->injected_failures(), 60u);
   EXPECT_EQ(s.retry->retries(), s.flaky->injected_failures());
+}
+
+TEST(RetryBackend, AStopRequestEndsRetryingWithCancelled) {
+  std::stop_source stop;
+  Stack s({}, 42, stop.get_token());
+  s.flaky->FailNext(100);
+  s.timer.on_sleep = [&] {
+    if (s.timer.sleeps.size() == 2) stop.request_stop();
+  };
+  auto st = s.retry->Put("k", AsBytes("v"));
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().code(), ErrorCode::kCancelled);
+  EXPECT_NE(st.error().message().find("put k"), std::string::npos) << st.error().ToString();
+  EXPECT_EQ(s.flaky->calls(), 2u);  // no attempt after the stop
+  // Once stopped, a failing call does not even sleep.
+  auto again = s.retry->Get("k");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kCancelled);
+  EXPECT_EQ(s.timer.sleeps.size(), 2u);
+}
+
+TEST(RetryBackend, TheRealTimerWakesUpEarlyOnStop) {
+  RealRetryTimer timer;
+  std::stop_source stop;
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    stop.request_stop();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  timer.Sleep(milliseconds(10000), stop.get_token());
+  auto slept = std::chrono::steady_clock::now() - t0;
+  stopper.join();
+  EXPECT_LT(slept, milliseconds(5000));
+  t0 = std::chrono::steady_clock::now();
+  timer.Sleep(milliseconds(30), std::stop_token{});
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(30));
 }
 
 TEST(RetryBackend, PassesBackendConformanceOverAFlakyBackend) {

@@ -102,7 +102,7 @@ Result<std::unique_ptr<Backend>> OpenBackendFromUrl(std::string_view url, const 
     SUMMIT_ASSIGN_OR_RETURN(s3::S3Settings settings, ParseS3Url(url, options.s3));
     SUMMIT_ASSIGN_OR_RETURN(auto backend, s3::S3Backend::Open(std::move(settings)));
     if (!options.retry) return std::unique_ptr<Backend>(std::move(backend));
-    return std::unique_ptr<Backend>(std::make_unique<RetryBackend>(std::move(backend), options.retry_policy));
+    return std::unique_ptr<Backend>(std::make_unique<RetryBackend>(std::move(backend), options.retry_policy, nullptr, 0, options.stop));
   }
   std::string_view path = url;
   if (path.starts_with("local:")) {

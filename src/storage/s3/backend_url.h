@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -29,6 +30,7 @@ struct BackendOpenOptions {
   bool retry = true;  // wrap S3 in RetryBackend
   RetryPolicy retry_policy;
   bool create_local = true;  // create a missing local directory
+  std::stop_token stop;      // ends the retry wrapper's waiting (kCancelled)
 };
 
 // Parses an s3:// URL into settings (no I/O). kInvalidInput names the bad part. Without
