@@ -7,6 +7,7 @@
 #include "repo/replicate.h"
 #include "repo/repo_test_util.h"
 #include "storage/memory/memory_backend.h"
+#include "testing/faulty_backend.h"
 
 namespace summit::repo {
 namespace {
@@ -294,6 +295,48 @@ TEST(Replicate, RefusesADestinationHoldingAnotherRepository) {
   auto r = Replicate(*repo, other);
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code(), ErrorCode::kInvalidInput);
+}
+
+TEST(Check, DamagedPackHeaderAloneBreaksNoStream) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "s1", 1);
+  auto packs = b.List("data/");
+  ASSERT_FALSE(packs->empty());
+  std::string pack = (*packs)[0].key;
+  // The byte just before the 4-byte trailer is the sealed header's GCM tag.
+  ASSERT_TRUE(b.Mutate(pack, [](Bytes& d) { d[d.size() - 5] ^= 0x01; }));
+  auto report = Check(*repo, {.read_data = true});
+  ASSERT_TRUE(report.has_value());
+  ASSERT_EQ(report->damaged_packs.size(), 1u) << report->ToJson().dump(2);
+  EXPECT_NE(report->damaged_packs[0].find("header"), std::string::npos);
+  EXPECT_TRUE(report->damaged.empty()) << "every blob still verifies: " << report->ToJson().dump(2);
+  EXPECT_EQ(ReadStream(*repo, "s1", "postgres", "data/public.users"), TableDump(3000, 1));
+}
+
+TEST(Snapshot, NoSpaceDuringBackupLeavesNoSnapshotAndEarlierOnesIntact) {
+  storage::MemoryBackend mem;
+  summit::testing::FaultyBackend faulty(&mem);
+  auto repo = MustInit(faulty);
+  MakeSnapshot(*repo, "s1", 1);
+  faulty.FailPutsAfterBytes(20000, ErrorCode::kNoSpace);
+  auto w = SnapshotWriter::Begin(*repo, {.id = "s2", .set = "full"}, TestClock());
+  ASSERT_TRUE(w.has_value());
+  auto pg = (*w)->Component("postgres");
+  auto s = (**pg).OpenStream("data/big");
+  Status st = (*s)->Write(TableDump(20000, 77));
+  if (st.has_value()) st = (*s)->Close();
+  Result<nlohmann::json> done = st.has_value() ? (*w)->Finish() : Result<nlohmann::json>(Fail(st.error()));
+  ASSERT_FALSE(done.has_value());
+  EXPECT_EQ(done.error().code(), ErrorCode::kNoSpace) << done.error().ToString();
+  EXPECT_FALSE(mem.Stat("snapshots/s2").has_value());
+  faulty.Heal();
+  auto reopened = Repository::Open(mem, SecretString("pw"));
+  ASSERT_TRUE(reopened.has_value());
+  auto report = Check(**reopened, {.read_data = true});
+  ASSERT_TRUE(report.has_value());
+  EXPECT_TRUE(report->ok()) << report->ToJson().dump(2);
+  EXPECT_EQ(ReadStream(**reopened, "s1", "postgres", "data/public.users"), TableDump(3000, 1));
 }
 
 }  // namespace
