@@ -53,6 +53,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
     return 1;
   }
-  std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}}.dump().c_str());
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& [phase, s] : r->phase_seconds) phases[phase] = s;
+  std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}, {"phases", phases}}
+                          .dump()
+                          .c_str());
   return 0;
 }

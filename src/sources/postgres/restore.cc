@@ -241,7 +241,7 @@ Status ParallelExec(const Settings& target, int jobs, const std::string& preambl
   auto worker = [&]() {
     auto st = [&]() -> Status {
       SUMMIT_ASSIGN_OR_RETURN(auto conn, PgConn::Open(target));
-      SUMMIT_TRY(conn->Exec(preamble, "post-data preamble"));
+      if (!preamble.empty()) SUMMIT_TRY(conn->Exec(preamble, "post-data preamble"));
       while (!stop) {
         size_t k = next.fetch_add(1);
         if (k >= entries.size()) break;
@@ -307,6 +307,21 @@ Result<bool> IsSuperuser(PgConn& conn) {
   return r.rows() > 0 && r.GetBool(0, 0);
 }
 
+// Records the wall time since the previous mark under `phase`.
+class PhaseClock {
+ public:
+  explicit PhaseClock(RestoreReport& r) : r_(r), last_(std::chrono::steady_clock::now()) {}
+  void Mark(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    r_.phase_seconds.emplace_back(phase, std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  RestoreReport& r_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& options, CaptureSource& in,
                                   const Capture& cap, const transform::PgRowTransform* transform, int jobs) {
   RestoreReport report;
@@ -349,6 +364,7 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
   if (options.analyze) report.plan.push_back({"analyze", dbname});
   if (options.dry_run) return report;
 
+  PhaseClock clock(report);
   if (drop) {
     SUMMIT_TRY(admin->Exec("DROP DATABASE " + QuoteIdent(dbname) + " WITH (FORCE)", "dropping database " + dbname));
   }
@@ -375,6 +391,7 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
     for (const auto& h : cap.hypertables) SUMMIT_TRY(conn->Exec(CreateHypertableSql(h), "creating hypertable " + h.name));
   }
 
+  clock.Mark("schema");
   std::vector<const CapturedTable*> tables;
   for (const auto& t : cap.tables) tables.push_back(&t);
   std::vector<RestoreTableReport> reps(tables.size());
@@ -400,12 +417,14 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
                             SUMMIT_TRY(c.Exec("COMMIT", "committing " + t.info.qualified()));
                             return Ok();
                           }));
+  clock.Mark("data");
   // The schema script left search_path empty on `conn`: everything below is qualified.
   SUMMIT_TRY(SetSequences(*conn, cap, {}, true, false));
   SUMMIT_TRY(conn->Exec("BEGIN", "large objects"));
   SUMMIT_TRY(RestoreLargeObjects(*conn, in, cap, options.read_buffer_bytes));
   SUMMIT_TRY(conn->Exec("COMMIT", "large objects"));
 
+  clock.Mark("sequences");
   SUMMIT_ASSIGN_OR_RETURN(std::string post, ReadScript(in, "schema.post.sql"));
   std::set<std::string> present;
   {
@@ -429,6 +448,7 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
       }
     }
     SUMMIT_TRY_CTX(ParallelExec(target, jobs, preamble, parallel), "restoring indexes");
+    clock.Mark("indexes");
     SUMMIT_TRY_CTX(conn->Exec(serial, "running schema.post.sql"), "restoring constraints and triggers");
   } else {
     // A partial capture (table list, tenant, project) may lack what a post-data object needs
@@ -453,7 +473,17 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
     }
     SUMMIT_TRY(conn->Exec("COMMIT", "post-data"));
   }
-  if (options.analyze) SUMMIT_TRY(conn->Exec("ANALYZE", "analyzing " + dbname));
+  clock.Mark("constraints");
+  if (options.analyze) {
+    // Per table on all connections, as vacuumdb -j does: one database-wide ANALYZE is serial.
+    std::vector<DumpEntry> analyze;
+    for (const auto& t : cap.tables) analyze.push_back(DumpEntry{t.info.qualified(), "ANALYZE", t.info.schema,
+                                                                 "ANALYZE " + t.info.quoted(), ""});
+    std::vector<const DumpEntry*> ptrs;
+    for (const auto& e : analyze) ptrs.push_back(&e);
+    SUMMIT_TRY(ParallelExec(target, jobs, "", ptrs));
+  }
+  clock.Mark("analyze");
   for (auto& r : reps) {
     report.rows += r.rows;
     report.bytes += r.bytes;

@@ -69,6 +69,8 @@ struct RestoreReport {
   uint64_t rows = 0;
   uint64_t bytes = 0;
   double seconds = 0;
+  // Wall time per phase ("schema", "data", "sequences", "indexes", "constraints", "analyze").
+  std::vector<std::pair<std::string, double>> phase_seconds;
 };
 
 // Fails with kInvalidInput for an unknown mode/table or a capture that does not fit the mode,
