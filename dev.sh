@@ -103,6 +103,10 @@ cmd_demo() {
   cat "$HARNESS_DIR/env"
 
   export BACKUP_BASE="${BACKUP_BASE:-$HARNESS_DIR/backups}"
+  # The dev environment restores into database summit_dev and Redis db 4 of the same servers
+  # (Neo4j community has one database: the dev graph replaces the demo graph).
+  export DEV_PGDATABASE="${DEV_PGDATABASE:-summit_dev}"
+  export DEV_REDIS_URL="${DEV_REDIS_URL:-${REDIS_URL%/*}/4}"
   export ENCRYPTION_KEY="${ENCRYPTION_KEY:-demo-only-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
   SUMMIT_DR="$BUILD_DIR/src/cli/summit-dr"
   [[ "$SUMMIT_DR" == /* ]] || SUMMIT_DR="$ROOT/$SUMMIT_DR"
@@ -112,7 +116,7 @@ cmd_demo() {
   local rc=0 id=""
   engine_step backup --set=full || rc=$?
   if [[ $rc == 0 ]]; then
-    id="$("$SUMMIT_DR" list --set=full --json 2>/dev/null | jq -r '[.[]?.id // empty] | last // empty' || true)"
+    id="$("$SUMMIT_DR" --json list --set=full 2>/dev/null | jq -r '[.[]?.id // empty] | last // empty' || true)"
     if [[ -z "$id" ]]; then
       echo "dev.sh: backup succeeded but 'summit-dr list --json' named no backup" >&2
       rc=1
