@@ -118,6 +118,8 @@ Result<BackupPlan> PlanBackup(const config::Config& config, const BackupRequest&
           ctx.have_program(cmd->second.backup_argv[0])) {
         k.command = cmd->second.backup_argv;
         k.command_workdir = cmd->second.workdir;
+        if (!k.command_workdir.empty() && k.command_workdir[0] != '/')
+          k.command_workdir = src.files_root + "/" + k.command_workdir;
         plan.coverage[t] = "command: " + cmd->second.backup_argv[0];
       } else {
         auto it = src.file_groups.find(t);

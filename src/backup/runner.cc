@@ -13,32 +13,43 @@
 namespace summit::backup {
 namespace {
 
-// Counts bytes on their way into the repository, for progress.
-class CountingSink final : public ByteSink {
+// Writes every stream to several sinks (one per repository) and counts the bytes once.
+class TeeSink final : public ByteSink {
  public:
-  CountingSink(std::unique_ptr<ByteSink> inner, BackupObserver& observer) : inner_(std::move(inner)), observer_(observer) {}
+  TeeSink(std::vector<std::unique_ptr<ByteSink>> inner, BackupObserver& observer)
+      : inner_(std::move(inner)), observer_(observer) {}
   Status Write(ByteView data) override {
     observer_.BytesCaptured(data.size());
-    return inner_->Write(data);
+    for (auto& s : inner_) SUMMIT_TRY(s->Write(data));
+    return Ok();
   }
-  Status Close() override { return inner_->Close(); }
+  Status Close() override {
+    for (auto& s : inner_) SUMMIT_TRY(s->Close());
+    return Ok();
+  }
 
  private:
-  std::unique_ptr<ByteSink> inner_;
+  std::vector<std::unique_ptr<ByteSink>> inner_;
   BackupObserver& observer_;
 };
 
-class CountingCapture final : public CaptureSink {
+class TeeCapture final : public CaptureSink {
  public:
-  CountingCapture(CaptureSink& inner, BackupObserver& observer) : inner_(inner), observer_(observer) {}
+  TeeCapture(std::vector<CaptureSink*> inner, BackupObserver& observer) : inner_(std::move(inner)), observer_(observer) {}
   Result<std::unique_ptr<ByteSink>> OpenStream(std::string_view name) override {
-    SUMMIT_ASSIGN_OR_RETURN(auto s, inner_.OpenStream(name));
-    return std::unique_ptr<ByteSink>(new CountingSink(std::move(s), observer_));
+    std::vector<std::unique_ptr<ByteSink>> sinks;
+    for (auto* c : inner_) {
+      SUMMIT_ASSIGN_OR_RETURN(auto s, c->OpenStream(name));
+      sinks.push_back(std::move(s));
+    }
+    return std::unique_ptr<ByteSink>(new TeeSink(std::move(sinks), observer_));
   }
-  void SetAttribute(std::string_view key, nlohmann::json value) override { inner_.SetAttribute(key, std::move(value)); }
+  void SetAttribute(std::string_view key, nlohmann::json value) override {
+    for (auto* c : inner_) c->SetAttribute(key, value);
+  }
 
  private:
-  CaptureSink& inner_;
+  std::vector<CaptureSink*> inner_;
   BackupObserver& observer_;
 };
 
@@ -108,8 +119,10 @@ Result<nlohmann::json> CaptureComponent(const ComponentPlan& c, CaptureSink& out
 
 }  // namespace
 
-Result<BackupOutcome> RunBackup(const BackupPlan& plan, repo::Repository& repo, const StoreSettings& stores,
-                                BackupObserver& observer, const Clock& clock, const std::string& host) {
+Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::Repository*>& repos,
+                                const StoreSettings& stores, BackupObserver& observer, const Clock& clock,
+                                const std::string& host) {
+  if (repos.empty()) return Fail(ErrorCode::kInternal, "RunBackup: no repository");
   BackupOutcome outcome;
   outcome.id = plan.id;
   SUMMIT_TRY(RunHooks(plan.pre_hooks, "pre", plan));
@@ -122,11 +135,19 @@ Result<BackupOutcome> RunBackup(const BackupPlan& plan, repo::Repository& repo, 
     info.host = host;
     info.tool_version = SUMMIT_VERSION;
     info.labels = {{"coverage", plan.coverage}};
-    SUMMIT_ASSIGN_OR_RETURN(auto writer, repo::SnapshotWriter::Begin(repo, info, clock));
+    std::vector<std::unique_ptr<repo::SnapshotWriter>> writers;
+    for (auto* r : repos) {
+      SUMMIT_ASSIGN_OR_RETURN(auto w, repo::SnapshotWriter::Begin(*r, info, clock));
+      writers.push_back(std::move(w));
+    }
     for (const auto& c : plan.components) {
       observer.ComponentStarted(c.name);
-      SUMMIT_ASSIGN_OR_RETURN(CaptureSink * sink, writer->Component(c.name));
-      CountingCapture counting(*sink, observer);
+      std::vector<CaptureSink*> sinks;
+      for (auto& w : writers) {
+        SUMMIT_ASSIGN_OR_RETURN(CaptureSink * sink, w->Component(c.name));
+        sinks.push_back(sink);
+      }
+      TeeCapture counting(std::move(sinks), observer);
       std::vector<std::string> warnings;
       auto summary = CaptureComponent(c, counting, stores, warnings);
       if (!summary) return Fail(std::move(summary).error().Context(c.name));
@@ -136,7 +157,11 @@ Result<BackupOutcome> RunBackup(const BackupPlan& plan, repo::Repository& repo, 
       }
       observer.ComponentFinished(c.name, *summary);
     }
-    SUMMIT_ASSIGN_OR_RETURN(outcome.metadata, writer->Finish());
+    // Commit order: every repository's manifest is written only after all captures succeeded.
+    for (size_t i = 0; i < writers.size(); ++i) {
+      SUMMIT_ASSIGN_OR_RETURN(auto meta, writers[i]->Finish());
+      if (i == 0) outcome.metadata = std::move(meta);
+    }
     return Ok();
   }();
   Status post = RunHooks(plan.post_hooks, "post", plan);

@@ -47,10 +47,14 @@ struct BackupOutcome {
   std::vector<std::string> warnings;
 };
 
-// Runs pre-hooks, captures every component into a new snapshot `plan.id`, commits it, runs
-// post-hooks (always, also after a failure, so paused writers resume). Errors name the
-// component: "postgres: connecting to 127.0.0.1:5432: ...".
-Result<BackupOutcome> RunBackup(const BackupPlan& plan, repo::Repository& repo, const StoreSettings& stores,
-                                BackupObserver& observer, const Clock& clock, const std::string& host);
+// Runs pre-hooks, captures every component once into a new snapshot `plan.id` in every one of
+// `repos` (the bytes are teed: each repository is independent, with its own keys, so several
+// hosts can share an S3 repository while each keeps a local one), commits them, and runs
+// post-hooks (always, also after a failure, so paused writers resume). A failure records the
+// snapshot in none of them. Errors name the component: "postgres: connecting to ...".
+// The metadata returned is the first repository's.
+Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::Repository*>& repos,
+                                const StoreSettings& stores, BackupObserver& observer, const Clock& clock,
+                                const std::string& host);
 
 }  // namespace summit::backup

@@ -103,27 +103,42 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
     return 0;
   }
 
-  auto opened = ctx.Open(targets.front(), /*create=*/true);
-  if (!opened) return ReportError(opened.error(), opts);
+  // Sets that replicate (disaster_recovery) write one repository and copy it, so that the DR
+  // region holds the very same repository; other sets write every repository directly.
+  std::vector<std::string> direct = plan->replicate ? std::vector<std::string>{targets.front()} : targets;
+  std::vector<OpenRepo> repos;
+  std::vector<std::unique_ptr<repo::RepositoryLock>> locks;
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
-  repo::LockOptions lo;
-  lo.purpose = "backup " + plan->id;
-  lo.host = host;
-  auto lock = repo::RepositoryLock::Acquire(*opened->backend, repo::LockKind::kShared, ctx.clock(), lo);
-  if (!lock) return ReportError(lock.error(), opts);
+  for (const auto& name : direct) {
+    auto opened = ctx.Open(name, /*create=*/true);
+    if (!opened) return ReportError(opened.error(), opts);
+    repo::LockOptions lo;
+    lo.purpose = "backup " + plan->id;
+    lo.host = host;
+    auto lock = repo::RepositoryLock::Acquire(*opened->backend, repo::LockKind::kShared, ctx.clock(), lo);
+    if (!lock) return ReportError(lock.error(), opts);
+    locks.push_back(std::move(*lock));
+    repos.push_back(std::move(*opened));
+  }
+  std::vector<repo::Repository*> repo_ptrs;
+  std::string where;
+  for (auto& r : repos) {
+    repo_ptrs.push_back(r.repo.get());
+    where += (where.empty() ? "" : ", ") + r.name + " (" + r.describe + ")";
+  }
 
-  if (!opts.json && !opts.quiet) std::fprintf(stderr, "backing up %s into %s (%s)\n", plan->id.c_str(), opened->name.c_str(), opened->describe.c_str());
+  if (!opts.json && !opts.quiet) std::fprintf(stderr, "backing up %s into %s\n", plan->id.c_str(), where.c_str());
   Progress progress("backup", ctx.terminal(), !opts.quiet);
   CliBackupObserver observer(progress);
   auto start = std::chrono::steady_clock::now();
-  auto outcome = backup::RunBackup(*plan, *opened->repo, ctx.SourceStores(), observer, ctx.clock(), host);
+  auto outcome = backup::RunBackup(*plan, repo_ptrs, ctx.SourceStores(), observer, ctx.clock(), host);
   progress.Finish();
   if (!outcome) {
     std::fprintf(stderr, "❌ Backup failed: no snapshot was recorded\n");
     return ReportError(outcome.error(), opts);
   }
-  (void)(*lock)->Release();
+  for (auto& l : locks) (void)l->Release();
 
   // backups/<ID>/backup-metadata.json: the spec's place for it, readable with jq.
   nlohmann::json& meta = outcome->metadata;
@@ -132,26 +147,28 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
     if (!comp["attributes"].value("secret", false)) continue;
     for (auto& [sname, stream] : comp["streams"].items()) stream.erase("sha256");
   }
-  meta["repository"] = {{"name", opened->name}, {"location", opened->describe}};
+  meta["repository"] = {{"name", repos.front().name}, {"location", repos.front().describe}};
   std::string meta_path = ctx.MetadataBase() + "/" + plan->id + "/backup-metadata.json";
 
   std::vector<std::string> copies;
-  for (size_t i = 1; i < targets.size(); ++i) {
+  for (size_t i = 1; i < repos.size(); ++i) copies.push_back(repos[i].name);
+  for (size_t i = 1; plan->replicate && i < targets.size(); ++i) {
     auto dst = ctx.OpenBackend(targets[i]);
-    Result<repo::ReplicateReport> rep = dst ? repo::Replicate(*opened->repo, **dst, {plan->id})
+    Result<repo::ReplicateReport> rep = dst ? repo::Replicate(*repos.front().repo, **dst, {plan->id})
                                             : Result<repo::ReplicateReport>(dst.error());
     if (!rep) {
       (void)WriteFileAtomic(meta_path, meta.dump(2) + "\n");
       return ReportError(Error(rep.error().code(),
                                "snapshot " + plan->id + " is stored in '" + targets.front() + "', but the copy to '" +
                                    targets[i] + "' failed: " + rep.error().message(),
-                               "fix the repository and run: summit-dr replicate --to=" + targets[i] + " " + plan->id),
+                               "fix the repository and run: summit-dr replicate --from=" + targets.front() + " --to=" +
+                                   targets[i] + " " + plan->id),
                          opts);
     }
     copies.push_back(targets[i]);
-    if (plan->replicate) {
-      // disaster_recovery: verify every copy, reading back every byte.
-      auto other = ctx.Open(targets[i], false);
+    // Verify every copy, reading back every byte.
+    for (const auto& name : {targets.front(), targets[i]}) {
+      auto other = ctx.Open(name, false);
       if (!other) return ReportError(other.error(), opts);
       repo::CheckOptions co;
       co.read_data = true;
@@ -159,7 +176,7 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
       auto check = repo::Check(*other->repo, co);
       if (!check) return ReportError(check.error(), opts);
       if (!check->ok())
-        return ReportError(Error(ErrorCode::kCorruption, "the copy of " + plan->id + " in '" + targets[i] +
+        return ReportError(Error(ErrorCode::kCorruption, "the copy of " + plan->id + " in '" + name +
                                                              "' does not verify: " +
                                                              (check->errors.empty() ? std::string("damaged data")
                                                                                     : check->errors.front())),

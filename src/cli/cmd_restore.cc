@@ -305,7 +305,7 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
       char host[256] = {0};
       ::gethostname(host, sizeof host - 1);
       std::fprintf(stderr, "taking a safety backup of the current state first (--no-safety-backup skips it)\n");
-      auto out = backup::RunBackup(*splan, *local->repo, ctx.SourceStores(), quiet, ctx.clock(), host);
+      auto out = backup::RunBackup(*splan, {local->repo.get()}, ctx.SourceStores(), quiet, ctx.clock(), host);
       if (!out)
         return ReportError(Error(out.error().code(), "safety backup failed, nothing was restored: " + out.error().message(),
                                  "fix it, or pass --no-safety-backup"),
