@@ -3,7 +3,8 @@
 #
 #   ./dev.sh test           install what is missing, build, unit tests, start the test bed,
 #                           integration tests, stop the test bed; non-zero if anything failed
-#   ./dev.sh demo [--keep]  install, build, start the test bed, fill it with `small` data, run the
+#   ./dev.sh demo [--keep] [--no-build]
+#                           install, build, start the test bed, fill it with `small` data, run the
 #                           engine steps that exist (backup --set=full, verify, restore --env=dev);
 #                           tears the stack down unless --keep
 #   ./dev.sh build          install build dependencies, configure and build into ./build
@@ -41,6 +42,9 @@ harness_up() {
 }
 
 harness_down() {
+  if [[ -n "${HARNESS_DIR:-}" && -d "$HARNESS_DIR/dev-targets" ]]; then
+    "$HARNESS/down.sh" --dir "$HARNESS_DIR/dev-targets" || true
+  fi
   if [[ -n "${HARNESS_DIR:-}" && -d "$HARNESS_DIR" ]]; then
     say "stopping the test bed"
     "$HARNESS/down.sh" --dir "$HARNESS_DIR" || true
@@ -82,31 +86,40 @@ engine_step() {
 }
 
 cmd_demo() {
-  local keep=0
+  local keep=0 build=1
   for a in "$@"; do
     case "$a" in
       --keep) keep=1 ;;
-      *) die "demo: unknown option '$a' (known: --keep)" ;;
+      --no-build) build=0 ;;  # use the binary already in $BUILD_DIR
+      *) die "demo: unknown option '$a' (known: --keep, --no-build)" ;;
     esac
   done
   install_deps
-  configure_build "$BUILD_DIR"
+  ((build == 0)) || configure_build "$BUILD_DIR"
   HARNESS_DIR="${HARNESS_DIR:-${TMPDIR:-/tmp}/summit-harness-$(id -u)}"
   export HARNESS_DIR
   ((keep)) || trap harness_down EXIT
   harness_up
   say "generating the 'small' Summit dataset (about 100 MB) into every store"
-  python3 "$HARNESS/generate.py" --seed 1 --size small --files "$HARNESS_DIR/files" >"$HARNESS_DIR/dataset.json"
+  # --anchor today: the dev profile keeps the last 30 days of events and audit logs.
+  python3 "$HARNESS/generate.py" --seed 1 --size small --anchor today --files "$HARNESS_DIR/files" >"$HARNESS_DIR/dataset.json"
   jq -c '{tenants, postgres_rows: .postgres.tables, neo4j: .neo4j.labels, redis: .redis.keys, files: .files.files, seconds}' \
     "$HARNESS_DIR/dataset.json" >&2
   say "connection settings (also in $HARNESS_DIR/env)"
   cat "$HARNESS_DIR/env"
 
   export BACKUP_BASE="${BACKUP_BASE:-$HARNESS_DIR/backups}"
-  # The dev environment restores into database summit_dev and Redis db 4 of the same servers
-  # (Neo4j community has one database: the dev graph replaces the demo graph).
+  export SUMMIT_ROOT="${SUMMIT_ROOT:-$HARNESS_DIR/files}"  # the config files, policies and secrets to back up
+  # The dev environment gets stores of its own: database summit_dev on the same PostgreSQL, and
+  # a second Redis and Neo4j (a Redis capture restores every database it holds, and Neo4j
+  # community has one database), so the sanitized copy never touches the demo's source data.
+  say "starting the dev environment's own Redis and Neo4j"
+  local dev_env
+  dev_env="$("$HARNESS/up.sh" --dir "$HARNESS_DIR/dev-targets" --only redis,neo4j)" || die "the dev targets did not start"
   export DEV_PGDATABASE="${DEV_PGDATABASE:-summit_dev}"
-  export DEV_REDIS_URL="${DEV_REDIS_URL:-${REDIS_URL%/*}/4}"
+  export DEV_REDIS_URL="$(bash -c "$dev_env"$'\n''echo "$REDIS_URL"')"
+  export DEV_NEO4J_URI="$(bash -c "$dev_env"$'\n''echo "$NEO4J_URI"')"
+  export DEV_NEO4J_PASSWORD="$(bash -c "$dev_env"$'\n''echo "$NEO4J_PASSWORD"')"
   export ENCRYPTION_KEY="${ENCRYPTION_KEY:-demo-only-$(python3 -c 'import secrets; print(secrets.token_hex(16))')}"
   SUMMIT_DR="$BUILD_DIR/src/cli/summit-dr"
   [[ "$SUMMIT_DR" == /* ]] || SUMMIT_DR="$ROOT/$SUMMIT_DR"
@@ -122,7 +135,7 @@ cmd_demo() {
       rc=1
     else
       engine_step restore "$id" --mode=verify-only || rc=$?
-      [[ $rc == 0 ]] && { engine_step restore "$id" --env=dev --yes || rc=$?; }
+      [[ $rc == 0 ]] && { engine_step restore "$id" --env=dev || rc=$?; }
     fi
   fi
   if [[ $rc == 2 ]]; then
