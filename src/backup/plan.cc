@@ -48,6 +48,7 @@ Result<BackupPlan> PlanBackup(const config::Config& config, const BackupRequest&
   plan.replicate = set->replicate;
   plan.pre_hooks = set->pre_hooks;
   plan.post_hooks = set->post_hooks;
+  plan.only = request.only;
 
   std::map<std::string, ComponentPlan> comps;
   bool pg_all_tables = false;

@@ -52,6 +52,7 @@ struct BackupPlan {
   std::vector<std::string> pre_hooks, post_hooks;
   nlohmann::json coverage = nlohmann::json::object();  // config type -> what covers it
   std::vector<std::string> notes;                       // for the operator (e.g. fallbacks taken)
+  std::vector<std::string> only;                        // --only, when it narrowed the set
 };
 
 struct PlanContext {

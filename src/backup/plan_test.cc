@@ -101,6 +101,7 @@ TEST(PlanBackup, OnlyNarrowsAndRejectsAbsentComponents) {
   auto p = PlanBackup(Shipped(), {.set = "full", .only = {"redis", "postgres"}}, Ctx());
   ASSERT_TRUE(p.has_value());
   EXPECT_EQ(Names(*p), (std::vector<std::string>{"postgres", "redis"}));
+  EXPECT_EQ(p->only, (std::vector<std::string>{"redis", "postgres"}));  // recorded in the metadata's labels
   auto bad = PlanBackup(Shipped(), {.set = "minimal", .only = {"secrets"}}, Ctx());
   ASSERT_FALSE(bad.has_value());
   EXPECT_NE(bad.error().message().find("no secrets component"), std::string::npos);

@@ -135,6 +135,7 @@ Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::
     info.host = host;
     info.tool_version = SUMMIT_VERSION;
     info.labels = {{"coverage", plan.coverage}};
+    if (!plan.only.empty()) info.labels["only"] = plan.only;  // a narrowed set says so in its metadata
     std::vector<std::unique_ptr<repo::SnapshotWriter>> writers;
     for (auto* r : repos) {
       SUMMIT_ASSIGN_OR_RETURN(auto w, repo::SnapshotWriter::Begin(*r, info, clock));
