@@ -35,7 +35,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
   libsodium-dev jq python3 python3-venv procps
   # fuzz targets (libFuzzer needs clang)
-  clang-14 libfuzzer-14-dev
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # servers of the test bed and their clients
   postgresql-15 postgresql-client-15 redis-server redis-tools
   # Neo4j launcher (Java 17) and its jars from Maven Central
