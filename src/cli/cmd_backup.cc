@@ -1,4 +1,8 @@
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <ctime>
 
 #include <cstdio>
 #include <filesystem>
@@ -186,6 +190,19 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
   meta["copies"] = copies;
   if (plan->replicate) meta["replication_verified"] = true;
   if (auto s = WriteFileAtomic(meta_path, meta.dump(2) + "\n"); !s) return ReportError(s.error(), opts);
+  // The spec finds the newest backup with `ls -t backups/summit-backup-full-* | head -1 | xargs
+  // basename`. With one backup directory, ls lists its contents, newest first: a marker named
+  // after the backup, newer than the metadata, makes that line the id. (With several, ls prints
+  // "backups/<id>:" headers; restore accepts the id with that trailing colon.)
+  {
+    std::string marker = ctx.MetadataBase() + "/" + plan->id + "/" + plan->id;
+    if (auto s = WriteFileAtomic(marker, "summit-dr backup " + plan->id + ": see backup-metadata.json\n"); !s)
+      return ReportError(s.error(), opts);
+    struct timespec times[2];
+    times[0].tv_sec = times[1].tv_sec = ::time(nullptr) - 1;
+    times[0].tv_nsec = times[1].tv_nsec = 0;
+    ::utimensat(AT_FDCWD, meta_path.c_str(), times, 0);
+  }
 
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (opts.json) {

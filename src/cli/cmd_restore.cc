@@ -164,6 +164,9 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
   const auto& opts = ctx.options();
   backup::RestoreRequest req;
   req.backup_id = flags.backup_id;
+  // `ls -t backups/summit-backup-full-*` prints directory headers as "backups/<id>:".
+  while (!req.backup_id.empty() && (req.backup_id.back() == ':' || req.backup_id.back() == '/')) req.backup_id.pop_back();
+  if (size_t slash = req.backup_id.rfind('/'); slash != std::string::npos) req.backup_id = req.backup_id.substr(slash + 1);
   auto mode = backup::ParseRestoreMode(flags.mode);
   if (!mode) return ReportError(mode.error(), opts);
   req.mode = *mode;

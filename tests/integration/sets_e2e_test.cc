@@ -162,6 +162,20 @@ TEST_F(SetsE2E, FullSetRestoresEveryStoreBitForBitAfterTotalLoss) {
   EXPECT_TRUE(m["components"]["postgres"]["attributes"]["audit_chain.audit_logs"]["verified"].get<bool>());
   EXPECT_EQ(m.dump().find("sk_live"), std::string::npos);  // no secret value in the plain metadata
   Cli("restore " + id + " --mode=verify-only");
+  // The spec's own commands, verbatim, from the directory holding backups/.
+  ProcessOptions spec = ShellCommand(
+      "BACKUP_ID=$(ls -t backups/summit-backup-full-* | head -1 | xargs basename) && echo \"$BACKUP_ID\" && " +
+      (kRoot / "scripts/restore-enhanced.sh").string() + " \"$BACKUP_ID\" --mode=verify-only && "
+      "cat \"backups/$BACKUP_ID/backup-metadata.json\" | jq -r .id");
+  spec.cwd = dir_;
+  spec.env = {{"SUMMIT_DR_BIN", SUMMIT_DR_BIN}, {"SUMMIT_DR_CONFIG", (kRoot / "config/backup-sets.yaml").string()},
+              {"BACKUP_BASE", s_.backups}, {"SUMMIT_ROOT", s_.files}, {"ENCRYPTION_KEY", "e2e-test-key"},
+              {"S3_PREFIX", "e2e/" + fs::path(dir_).filename().string()}};
+  auto spec_run = RunProcess(spec);
+  ASSERT_TRUE(spec_run.has_value());
+  EXPECT_EQ(spec_run->exit_code, 0) << spec_run->out << spec_run->err;
+  EXPECT_EQ(spec_run->out.substr(0, id.size()), id) << spec_run->out;
+  EXPECT_NE(spec_run->out.rfind(id + "\n"), std::string::npos) << spec_run->out;
 
   // Total data loss.
   Sql("DROP DATABASE " + s_.pg.dbname + " WITH (FORCE)", "postgres");
@@ -268,6 +282,41 @@ TEST_F(SetsE2E, DisasterRecoverySetLandsInBothRegionsAndRestoresFromDr) {
   Cli("restore " + id + " --from=dr --env=production --yes --no-safety-backup --only=postgres,neo4j");
   EXPECT_EQ(PgPrint(), pg);
   EXPECT_EQ(GraphPrint(), graph);
+}
+
+TEST_F(SetsE2E, BrokenAuditChainIsReportedWithItsPositionAndFailsVerification) {
+  Sql("UPDATE audit_logs SET action = 'tampered' WHERE id = (SELECT min(id) + 6 FROM audit_logs)");
+  std::string id = BackupId(Cli("--json backup --set=full --only=postgres"));
+  ASSERT_FALSE(id.empty());  // backed up as found, for investigation
+  EXPECT_NE(last_err_.find("audit chain of audit_logs is broken"), std::string::npos) << last_err_;
+  EXPECT_NE(last_err_.find("at position 3"), std::string::npos) << last_err_;
+  std::string out = Cli("restore " + id + " --mode=verify-only", {}, 4);
+  EXPECT_NE(out.find("audit chain audit_logs: BROKEN"), std::string::npos) << out;
+}
+
+TEST_F(SetsE2E, HooksRunAroundTheCaptureAndAFailedComponentRecordsNoSnapshot) {
+  // A copy of the shipped config whose config_only set has hooks.
+  std::ifstream in(kRoot / "config/backup-sets.yaml");
+  std::string yaml((std::istreambuf_iterator<char>(in)), {});
+  size_t at = yaml.find("  config_only:\n");
+  ASSERT_NE(at, std::string::npos);
+  yaml.insert(at + std::string("  config_only:\n").size(),
+              "    hooks:\n      pre: [\"echo pre $SUMMIT_BACKUP_ID >> " + dir_ + "/hooks.log\"]\n"
+              "      post: [\"echo post >> " + dir_ + "/hooks.log\"]\n");
+  std::string cfg = (kRoot / "config").string() + "/.e2e-hooks-" + fs::path(dir_).filename().string() + ".yaml";
+  std::ofstream(cfg) << yaml;
+  std::string id = BackupId(Cli("--json backup --set=config_only", {{"SUMMIT_DR_CONFIG", cfg}}));
+  std::ifstream log(dir_ + "/hooks.log");
+  std::string hooks((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_EQ(hooks, "pre " + id + "\npost\n");
+  fs::remove(cfg);
+
+  // Redis unreachable: the minimal backup fails with exit 5 naming redis, and no snapshot exists.
+  auto before = Cli("--json list");
+  Cli("backup --set=minimal", {{"REDIS_URL", "redis://127.0.0.1:1/0"}}, 5);
+  EXPECT_NE(last_err_.find("redis"), std::string::npos) << last_err_;
+  EXPECT_NE(last_err_.find("no snapshot was recorded"), std::string::npos) << last_err_;
+  EXPECT_EQ(Cli("--json list"), before);
 }
 
 TEST_F(SetsE2E, WrongKeyAndUnknownSetFailCleanly) {
