@@ -83,6 +83,7 @@ int Run(int argc, char** argv) {
   restore->add_flag("--dry-run", rf.dry_run, "print the plan; change nothing");
   restore->add_flag("-y,--yes", rf.yes, "confirm a destructive restore (required for production without a terminal)");
   restore->add_flag("--no-safety-backup", rf.no_safety_backup, "production: skip the backup of the current state");
+  restore->add_flag("--skip-scan", rf.skip_scan, "dev/test: skip the PII scan after the restore");
   restore->footer("\nExamples:\n  summit-dr restore ID --mode=verify-only\n  summit-dr restore ID --env=dev\n"
                   "  RESTORE_POSTGRES=true summit-dr restore ID --mode=selective --env=dr_rehearsal\n"
                   "  summit-dr restore ID --env=production --mode=full --yes");
@@ -165,7 +166,7 @@ int Run(int argc, char** argv) {
   std::string scan_env;
   auto* scan = app.add_subcommand("scan", "scan an environment's stores for PII and production credentials");
   scan->add_option("--env", scan_env, "environment");
-  scan->callback([&]() { rc = NotBuilt("scan", "dev and test restores are sanitized in flight; a standalone scan comes next"); });
+  scan->callback(with_ctx([&](Context& c) { return CmdScan(c, scan_env); }));
 
   auto* wal_push = app.add_subcommand("wal-push", "PostgreSQL archive_command: wal-push %p");
   wal_push->allow_extras();

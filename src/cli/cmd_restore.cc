@@ -12,7 +12,9 @@
 #include "repo/check.h"
 #include "repo/lock.h"
 #include "repo/snapshot.h"
+#include "restore/pii_scan.h"
 #include "restore/runner.h"
+#include "sources/postgres/copy_text.h"
 #include "transform/reducer.h"
 #include "transform/rules.h"
 #include "transform/sanitizer.h"
@@ -72,11 +74,26 @@ Result<Transforms> BuildTransforms(Context& ctx, const std::string& env, bool sa
   if (!rules_path.empty() && rules_path[0] != '/')
     rules_path = (fs::path(ctx.config().file).parent_path() / rules_path).string();
   SUMMIT_ASSIGN_OR_RETURN(auto rules, transform::LoadRules(rules_path));
+  // Rules beyond the spec's (sanitization-beyond-spec.yaml beside the main file) run after them.
+  std::string extra_path = (fs::path(rules_path).parent_path() / "sanitization-beyond-spec.yaml").string();
+  std::optional<transform::RuleSet> extra;
+  if (fs::exists(extra_path)) {
+    SUMMIT_ASSIGN_OR_RETURN(auto e, transform::LoadRules(extra_path));
+    for (const auto& r : e.postgres) rules.postgres.push_back(r);
+    for (const auto& r : e.neo4j) rules.neo4j.push_back(r);
+    for (const auto& r : e.redis) rules.redis.push_back(r);
+    extra = std::move(e);
+  }
   if (sanitize) {
+    bool forced = false;
     auto profile = rules.ProfileFor(env);
     // --sanitize=true on an environment without a sanitizing profile applies the dev profile.
-    if (!profile || profile->groups.empty()) profile = rules.ProfileFor("dev");
+    if (!profile || profile->groups.empty()) profile = rules.ProfileFor("dev"), forced = true;
     if (!profile) return Fail(std::move(profile).error().Context(rules_path));
+    if (extra) {
+      auto more = extra->ProfileFor(forced ? "dev" : env);
+      if (more) profile->groups.insert(more->groups.begin(), more->groups.end());
+    }
     t.profile = profile->name;
     std::string salt = ctx.Env("SUMMIT_SANITIZE_SALT").value_or("");
     SUMMIT_ASSIGN_OR_RETURN(t.pg, transform::PgSanitizer::Create(rules, *profile, salt));
@@ -158,6 +175,65 @@ int VerifyOnly(Context& ctx, const std::string& id, const std::string& from) {
   return ok ? 0 : ExitCodeFor(ErrorCode::kCorruption);
 }
 
+
+// Production credential values of the backup (the configuration table's key/secret/password
+// rows), so the scan can prove none of them reached the environment.
+std::vector<SecretString> CredentialsOf(repo::SnapshotReader& snapshot) {
+  std::vector<SecretString> out;
+  auto comp = snapshot.Component("postgres");
+  if (!comp) return out;
+  for (const auto& t : (*comp)->Attributes().value("tables", nlohmann::json::array())) {
+    if (t.value("name", "") != "configuration") continue;
+    auto columns = t.value("columns", std::vector<std::string>{});
+    auto name_it = std::find(columns.begin(), columns.end(), "name");
+    auto value_it = std::find(columns.begin(), columns.end(), "value");
+    if (name_it == columns.end() || value_it == columns.end()) continue;
+    size_t ni = name_it - columns.begin(), vi = value_it - columns.begin();
+    auto src = (*comp)->OpenStream(t.value("stream", ""));
+    if (!src) continue;
+    auto text = (*src)->ReadAll();
+    if (!text) continue;
+    size_t start = 0;
+    while (start < text->size()) {
+      size_t end = text->find('\n', start);
+      if (end == std::string::npos) end = text->size();
+      auto row = sources::postgres::DecodeCopyRow(std::string_view(*text).substr(start, end - start));
+      start = end + 1;
+      if (!row || row->size() <= std::max(ni, vi) || !(*row)[ni] || !(*row)[vi]) continue;
+      const std::string& name = *(*row)[ni];
+      for (const char* marker : {"KEY", "SECRET", "PASSWORD", "TOKEN"})
+        if (name.find(marker) != std::string::npos) {
+          out.emplace_back(*(*row)[vi]);
+          break;
+        }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int CmdScan(Context& ctx, const std::string& env_name) {
+  const auto& opts = ctx.options();
+  std::string env = env_name.empty() ? ctx.Env("RESTORE_ENV").value_or("") : env_name;
+  if (env.empty()) return ReportError(Error(ErrorCode::kInvalidInput, "scan needs --env=ENV (e.g. dev)"), opts);
+  auto targets = ctx.Targets(env, {});
+  if (!targets) return ReportError(targets.error(), opts);
+  transform::PiiScanner scanner;
+  auto report = restore::ScanForPii(*targets, {"postgres", "neo4j", "redis"}, scanner);
+  if (!report) return ReportError(report.error(), opts);
+  if (opts.json) {
+    std::printf("%s\n", report->ToJson().dump(2).c_str());
+  } else {
+    std::printf("%s %s: %llu values scanned, %zu places with PII\n", report->clean() ? "✅" : "❌", env.c_str(),
+                (unsigned long long)report->values, report->findings.size());
+    for (const auto& f : report->findings)
+      std::printf("   %-8s %-50s %-10s %llu\n", f.store.c_str(), f.where.c_str(), f.kind.c_str(), (unsigned long long)f.count);
+  }
+  return report->clean() ? 0 : ExitCodeFor(ErrorCode::kCorruption);
+}
+
+namespace {
 }  // namespace
 
 int CmdRestore(Context& ctx, RestoreFlags flags) {
@@ -334,6 +410,23 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   bool ok = outcome->audit_chain_ok;
+  // After every dev and test restore: prove that no PII and no production credential landed.
+  nlohmann::json scan_json;
+  if (!req.dry_run && !flags.skip_scan && (req.env == "dev" || req.env == "test" || (req.sanitize && *req.sanitize))) {
+    std::vector<std::string> scanned;
+    for (const auto& [name, _] : outcome->components.items())
+      if (name == "postgres" || name == "neo4j" || name == "redis") scanned.push_back(name);
+    transform::PiiScanner scanner(CredentialsOf(**snapshot));
+    auto report = restore::ScanForPii(*targets, scanned, scanner);
+    if (!report) return ReportError(report.error().Context("the restore finished, but"), opts);
+    scan_json = report->ToJson();
+    if (!report->clean()) {
+      ok = false;
+      for (const auto& f : report->findings)
+        outcome->warnings.push_back("PII left in " + f.store + " " + f.where + ": " + std::to_string(f.count) + " " +
+                                    f.kind + " value(s)");
+    }
+  }
   if (opts.json) {
     nlohmann::json j = {{"ok", ok},
                         {"id", req.backup_id},
@@ -346,6 +439,7 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
                         {"warnings", outcome->warnings},
                         {"seconds", secs}};
     if (!safety_id.empty()) j["safety_backup"] = safety_id;
+    if (!scan_json.is_null()) j["pii_scan"] = scan_json;
     std::printf("%s\n", j.dump(2).c_str());
   } else {
     if (req.dry_run) {
@@ -364,6 +458,9 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
       std::printf("%s Restore of %s into %s finished in %.1f s\n", ok ? "✅" : "❌", req.backup_id.c_str(), req.env.c_str(), secs);
       for (const auto& [name, s] : outcome->components.items()) std::printf("   %-10s %s\n", name.c_str(), s.dump().c_str());
       if (!safety_id.empty()) std::printf("   safety backup taken first: %s\n", safety_id.c_str());
+      if (!scan_json.is_null())
+        std::printf("   PII scan: %llu values, %s\n", (unsigned long long)scan_json.value("values_scanned", 0),
+                    scan_json.value("clean", false) ? "nothing found" : "FOUND PII (see warnings)");
     }
     for (const auto& w : outcome->warnings) std::fprintf(stderr, "⚠️  %s\n", w.c_str());
   }

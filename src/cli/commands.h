@@ -34,5 +34,6 @@ int CmdReplicate(Context& ctx, const std::string& to, const std::vector<std::str
 int CmdExport(Context& ctx, const std::string& id, const std::string& component, const std::string& format,
               const std::string& output, const std::string& from);
 int CmdConfigCheck(const GlobalOptions& options, const std::string& file);
+int CmdScan(Context& ctx, const std::string& env);
 
 }  // namespace summit::cli
