@@ -319,6 +319,35 @@ TEST_F(SetsE2E, HooksRunAroundTheCaptureAndAFailedComponentRecordsNoSnapshot) {
   EXPECT_EQ(Cli("--json list"), before);
 }
 
+TEST_F(SetsE2E, DevRestoreIsSanitizedReducedAndScannedClean) {
+  std::string id = BackupId(Cli("--json backup --set=full --only=postgres,neo4j"));
+  ASSERT_FALSE(id.empty());
+  // The dev environment's Neo4j defaults to the source's: refused rather than overwritten.
+  Cli("restore " + id + " --env=dev", {}, 2);
+  EXPECT_NE(last_err_.find("production source for neo4j"), std::string::npos) << last_err_;
+  auto out = nlohmann::json::parse(Cli("--json restore " + id + " --env=dev --only=postgres"));
+  EXPECT_TRUE(out.value("sanitized", false));
+  EXPECT_TRUE(out["pii_scan"].value("clean", false)) << out["pii_scan"].dump();
+  EXPECT_GT(out["pii_scan"].value("values_scanned", 0), 1000);
+  auto dev = s_.pg.WithDatabase("summit_dev");
+  auto conn = sources::postgres::PgConn::Open(dev);
+  ASSERT_TRUE(conn.has_value()) << conn.error().ToString();
+  auto bad = (*conn)->Exec("SELECT count(*) FROM users WHERE email NOT LIKE 'dev\\_%@example.com'");
+  ASSERT_TRUE(bad.has_value()) << bad.error().ToString();
+  EXPECT_EQ(bad->GetInt(0, 0), 0);
+  auto keys = (*conn)->Exec("SELECT count(*) FROM configuration WHERE name LIKE '%\\_KEY' AND value <> 'dev_test_key_' || name");
+  ASSERT_TRUE(keys.has_value());
+  EXPECT_EQ(keys->GetInt(0, 0), 0);
+  auto reduced = (*conn)->Exec("SELECT (SELECT count(*) FROM entities), (SELECT count(*) FROM users)");
+  ASSERT_TRUE(reduced.has_value());
+  auto src_counts = SqlValue("SELECT (SELECT count(*) FROM entities)::text || ',' || (SELECT count(*) FROM users)::text");
+  int64_t src_entities = std::stoll(src_counts.substr(0, src_counts.find(',')));
+  EXPECT_LT(reduced->GetInt(0, 0), src_entities / 4);                             // about 10 % kept
+  EXPECT_EQ(std::to_string(reduced->GetInt(0, 1)), src_counts.substr(src_counts.find(',') + 1));  // users are critical
+  // The standalone scan of the dev environment agrees.
+  Cli("scan --env=dev", {{"DEV_REDIS_URL", "redis://127.0.0.1:1/0"}}, 5);  // an unreachable store is an error, not "clean"
+}
+
 TEST_F(SetsE2E, WrongKeyAndUnknownSetFailCleanly) {
   std::string id = BackupId(Cli("--json backup --set=config_only"));
   ASSERT_FALSE(id.empty());
