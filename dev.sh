@@ -9,6 +9,7 @@
 #                           tears the stack down unless --keep
 #   ./dev.sh build          install build dependencies, configure and build into ./build
 #   ./dev.sh asan           build into ./build-asan with -DSUMMIT_SANITIZE=ON and run unit tests
+#   ./dev.sh fuzz [SECONDS] build the libFuzzer targets (clang-14) and run each (default 20 s)
 #   ./dev.sh up | down      start (printing `export ...` lines) / stop the test bed
 #
 # Environment: BUILD_DIR (default build), JOBS (default nproc), SUMMIT_CACHE (MinIO, Neo4j jars).
@@ -52,12 +53,14 @@ harness_down() {
 }
 
 cmd_test() {
-  local t0 unit_rc=0 it_rc=0
+  local t0 unit_rc=0 it_rc=0 fuzz_rc=0
   t0=$(date +%s)
   install_deps
   configure_build "$BUILD_DIR"
   say "unit tests"
   ctest --test-dir "$BUILD_DIR" -L unit --no-tests=error --output-on-failure -j "$JOBS" --timeout 600 || unit_rc=$?
+  say "fuzz smoke: every libFuzzer target of tests/fuzz/ for ${FUZZ_SECONDS:-20} s (clang-14, ASan + UBSan)"
+  "$ROOT/tests/fuzz/run.sh" || fuzz_rc=$?
 
   HARNESS_DIR="$(mktemp -d "${TMPDIR:-/tmp}/summit-test-harness.XXXXXX")"
   export HARNESS_DIR
@@ -68,9 +71,10 @@ cmd_test() {
   harness_down
   trap - EXIT
 
-  say "summary: unit tests $([[ $unit_rc == 0 ]] && echo passed || echo FAILED), integration tests" \
+  say "summary: unit tests $([[ $unit_rc == 0 ]] && echo passed || echo FAILED), fuzz smoke" \
+    "$([[ $fuzz_rc == 0 ]] && echo passed || echo FAILED), integration tests" \
     "$([[ $it_rc == 0 ]] && echo passed || echo FAILED) ($(($(date +%s) - t0))s)"
-  [[ $unit_rc == 0 && $it_rc == 0 ]]
+  [[ $unit_rc == 0 && $fuzz_rc == 0 && $it_rc == 0 ]]
 }
 
 # Runs one engine step; returns 0 when done, 2 when the binary says it is not built yet.
@@ -164,7 +168,8 @@ case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
   build) install_deps --no-servers; configure_build "$BUILD_DIR" ;;
   asan) cmd_asan ;;
+  fuzz) shift; install_deps --no-servers; exec "$ROOT/tests/fuzz/run.sh" "$@" ;;
   up) shift; install_deps; exec "$HARNESS/up.sh" "$@" ;;
   down) shift; exec "$HARNESS/down.sh" "$@" ;;
-  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
 esac
