@@ -65,6 +65,7 @@ echo "backup  wall ratio summit / pg_dump -Fc        = $(ratio "${WALL[summit_ba
 echo "backup  wall ratio summit / pg_dump -Fd -j$JOBS     = $(ratio "${WALL[summit_backup]}" "${WALL[pgdump_fd]}")"
 echo "restore wall ratio summit / pg_restore -j$JOBS     = $(ratio "${WALL[summit_restore]}" "${WALL[pgrestore_j]}") (target <= 0.8)"
 echo "restore wall ratio summit / (pg_restore -j$JOBS + vacuumdb --analyze-only) = $(ratio "${WALL[summit_restore]}" "$(awk -v a="${WALL[pgrestore_j]}" -v b="${WALL[pg_analyze]}" 'BEGIN{print a+b}')")"
+echo "summit restore phases (s): $(jq -c .phases "$T/summit_restore.out" 2>/dev/null || tail -1 "$T/summit_restore.out")"
 A=$(psql -X -At -d summit_bench_r1 -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
 B=$(psql -X -At -d summit_bench_r2 -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
 echo "restored live rows: summit $A, pg_restore $B"

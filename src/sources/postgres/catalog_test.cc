@@ -141,6 +141,51 @@ TEST(SqlScript, SplitsPgDumpTocEntriesAndFindsForeignKeyTargets) {
   EXPECT_EQ(joined, script);
 }
 
+TEST(SqlScript, NamesTheTableOfEachPostDataEntry) {
+  std::string script =
+      "SET a = 1;\n\n--\n-- Name: events_time_idx; Type: INDEX; Schema: public; Owner: pg\n--\n\n"
+      "CREATE INDEX events_time_idx ON public.events USING btree (\"time\");\n\n"
+      "--\n-- Name: p_idx; Type: INDEX; Schema: public; Owner: pg\n--\n\n"
+      "CREATE UNIQUE INDEX p_idx ON ONLY public.\"Part Table\" USING btree (id);\n\n"
+      "--\n-- Name: users users_pkey; Type: CONSTRAINT; Schema: public; Owner: pg\n--\n\n"
+      "ALTER TABLE ONLY public.users\n    ADD CONSTRAINT users_pkey PRIMARY KEY (id);\n\n"
+      "--\n-- Name: entities entities_touch_trg; Type: TRIGGER; Schema: public; Owner: pg\n--\n\n"
+      "CREATE TRIGGER entities_touch_trg BEFORE UPDATE ON public.entities FOR EACH ROW EXECUTE FUNCTION "
+      "public.entities_touch();\n";
+  auto e = SplitDumpScript(script);
+  ASSERT_EQ(e.size(), 5u);
+  EXPECT_EQ(EntryTable(e[1]), "public.events");
+  EXPECT_EQ(EntryTable(e[2]), "public.Part Table");
+  EXPECT_EQ(EntryTable(e[3]), "public.users");
+  EXPECT_EQ(EntryTable(e[4]), "public.entities");
+  EXPECT_EQ(EntryTable(e[0]), "");
+}
+
+TEST(SqlScript, SplitsAForeignKeyIntoNotValidAndValidate) {
+  DumpEntry fk;
+  fk.type = "FK CONSTRAINT";
+  fk.sql = "--\n-- Name: events events_e_fk; Type: FK CONSTRAINT; Schema: public; Owner: pg\n--\n\n"
+           "ALTER TABLE ONLY public.\"Events\"\n    ADD CONSTRAINT \"e fk\" FOREIGN KEY (entity_id) REFERENCES "
+           "public.entities(id) ON DELETE CASCADE;\n\n\n";
+  auto s = SplitForeignKeyEntry(fk);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_EQ(s->add_not_valid,
+            "ALTER TABLE ONLY public.\"Events\"\n    ADD CONSTRAINT \"e fk\" FOREIGN KEY (entity_id) REFERENCES "
+            "public.entities(id) ON DELETE CASCADE NOT VALID;");
+  EXPECT_EQ(s->validate, "ALTER TABLE public.\"Events\" VALIDATE CONSTRAINT \"e fk\";");
+  EXPECT_EQ(EntryTable(fk), "public.Events");
+
+  DumpEntry already = fk;
+  already.sql = "ALTER TABLE ONLY public.a\n    ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES public.b(id) NOT VALID;\n";
+  EXPECT_FALSE(SplitForeignKeyEntry(already).has_value());
+  DumpEntry two = fk;
+  two.sql = "ALTER TABLE ONLY public.a ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES public.b(id);\nSELECT 1;\n";
+  EXPECT_FALSE(SplitForeignKeyEntry(two).has_value());
+  DumpEntry check = fk;
+  check.type = "CONSTRAINT";
+  EXPECT_FALSE(SplitForeignKeyEntry(check).has_value());
+}
+
 TEST(Timescale, CreateHypertableSqlForTimeAndIntegerIntervals) {
   EXPECT_EQ(CreateHypertableSql({"public", "events", "time", "7 days", false}),
             "SELECT public.create_hypertable('\"public\".\"events\"', 'time', chunk_time_interval => INTERVAL '7 days',"

@@ -4,8 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <condition_variable>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <set>
 #include <thread>
@@ -16,6 +15,7 @@
 #include "sources/postgres/copy_text.h"
 #include "sources/postgres/pg_conn.h"
 #include "sources/postgres/sql_script.h"
+#include "sources/postgres/task_graph.h"
 #include "sources/postgres/timescale.h"
 
 namespace summit::sources::postgres {
@@ -147,122 +147,6 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
   return Ok();
 }
 
-// Runs `fn(table)` for every table on `jobs` connections; the first error stops the rest.
-// With `parents_first`, a table starts only after every table it references (by a foreign key,
-// within `tables`) has finished: transforms that relate tables (the data reducer keeps a child
-// row only when its parent row was kept) need to see each parent whole before its children.
-// Without it, the largest tables go first (constraints are created after the load anyway).
-Status ParallelLoad(const Settings& target, int jobs, const std::vector<const CapturedTable*>& tables,
-                    bool parents_first,
-                    const std::function<Status(PgConn&, const CapturedTable&, size_t, const std::atomic<bool>&)>& fn) {
-  std::vector<size_t> order(tables.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tables[a]->bytes > tables[b]->bytes; });
-  std::vector<std::vector<size_t>> parents(tables.size());
-  if (parents_first) {
-    std::map<std::string, size_t> index;
-    for (size_t i = 0; i < tables.size(); ++i) index[tables[i]->info.qualified()] = i;
-    for (size_t i = 0; i < tables.size(); ++i)
-      for (const auto& fk : tables[i]->info.foreign_keys) {
-        auto it = index.find(fk.parent);
-        if (it != index.end() && it->second != i) parents[i].push_back(it->second);
-      }
-  }
-  std::vector<char> started(tables.size(), 0), done(tables.size(), 0);
-  size_t running = 0;
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  std::optional<Error> first;
-  auto record = [&](Error e) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (!first) first = std::move(e);
-    stop = true;
-    cv.notify_all();
-  };
-  // The next table whose parents are all done; tables.size() when none is ready yet, and
-  // order.size()+1 when every table has been started.
-  auto pick = [&]() -> size_t {
-    bool any_left = false;
-    for (size_t k : order) {
-      if (started[k]) continue;
-      any_left = true;
-      bool ready = true;
-      for (size_t p : parents[k]) ready = ready && done[p];
-      if (ready) return k;
-    }
-    return any_left ? tables.size() : tables.size() + 1;
-  };
-  auto worker = [&]() {
-    auto conn = PgConn::Open(target);
-    if (!conn) return record(std::move(conn).error());
-    for (;;) {
-      size_t k;
-      {
-        std::unique_lock<std::mutex> lock(mu);
-        cv.wait(lock, [&] { return stop || running == 0 || pick() != tables.size(); });
-        if (stop) return;
-        k = pick();
-        if (k == tables.size() + 1) return;
-        if (k == tables.size()) {
-          // Nothing ready and nothing running: a foreign-key cycle. Break it in size order.
-          for (size_t o : order)
-            if (!started[o]) {
-              k = o;
-              break;
-            }
-        }
-        started[k] = 1;
-        ++running;
-      }
-      auto st = fn(**conn, *tables[k], k, stop);
-      if (!st) return record(std::move(st).error().Context("table " + tables[k]->info.qualified()));
-      std::lock_guard<std::mutex> lock(mu);
-      done[k] = 1;
-      --running;
-      cv.notify_all();
-    }
-  };
-  int n = std::max(1, std::min<int>(jobs, static_cast<int>(tables.size())));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n && !tables.empty(); ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  if (first) return Fail(*first);
-  return Ok();
-}
-
-// Runs each entry's SQL (after `preamble`) on one of `jobs` connections.
-Status ParallelExec(const Settings& target, int jobs, const std::string& preamble,
-                    const std::vector<const DumpEntry*>& entries) {
-  std::atomic<size_t> next{0};
-  std::atomic<bool> stop{false};
-  std::mutex mu;
-  std::optional<Error> first;
-  auto worker = [&]() {
-    auto st = [&]() -> Status {
-      SUMMIT_ASSIGN_OR_RETURN(auto conn, PgConn::Open(target));
-      if (!preamble.empty()) SUMMIT_TRY(conn->Exec(preamble, "post-data preamble"));
-      while (!stop) {
-        size_t k = next.fetch_add(1);
-        if (k >= entries.size()) break;
-        SUMMIT_TRY(conn->Exec(entries[k]->sql, "post-data " + entries[k]->type + " " + entries[k]->name));
-      }
-      return Ok();
-    }();
-    if (!st) {
-      std::lock_guard<std::mutex> lock(mu);
-      if (!first) first = std::move(st).error();
-      stop = true;
-    }
-  };
-  int n = std::max(1, std::min<int>(jobs, static_cast<int>(entries.size())));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n && !entries.empty(); ++i) threads.emplace_back(worker);
-  for (auto& t : threads) t.join();
-  if (first) return Fail(*first);
-  return Ok();
-}
-
 Status RestoreLargeObjects(PgConn& conn, CaptureSource& in, const Capture& cap, size_t buffer_bytes) {
   for (const auto& lo : cap.large_objects) {
     uint32_t oid = lo.value("oid", 0u);
@@ -322,6 +206,256 @@ class PhaseClock {
   std::chrono::steady_clock::time_point last_;
 };
 
+// "<db>_summit_restoring", cut to PostgreSQL's 63-byte identifiers.
+std::string WorkDatabaseName(const std::string& db) {
+  static constexpr std::string_view kSuffix = "_summit_restoring";
+  return db.substr(0, 63 - kSuffix.size()) + std::string(kSuffix);
+}
+
+// One step of the restore graph: a table's load, or SQL (an index, a constraint, ANALYZE).
+struct Step {
+  const CapturedTable* load = nullptr;
+  size_t load_index = 0;
+  std::vector<std::string> sql;  // run in order, each as its own statement
+  std::string what;              // for errors: "index events_time_idx"
+};
+
+// Schema, then the graph of table loads, index builds, foreign keys and ANALYZE on `jobs`
+// connections, then sequences, large objects and the rest of post-data, into `work`.
+Status RestoreFullInto(const Settings& work, const RestoreOptions& options, CaptureSource& in, const Capture& cap,
+                       const transform::PgRowTransform* transform, int jobs, RestoreReport& report, PhaseClock& clock) {
+  SUMMIT_ASSIGN_OR_RETURN(auto conn, PgConn::Open(work));
+  SUMMIT_ASSIGN_OR_RETURN(std::string pre, ReadScript(in, "schema.pre.sql"));
+  bool timescale = false;
+  if (cap.timescale) {
+    SUMMIT_ASSIGN_OR_RETURN(PgResult av, conn->Exec("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'",
+                                                    "looking for timescaledb"));
+    timescale = av.rows() > 0;
+    if (timescale) {
+      SUMMIT_TRY(conn->Exec("CREATE EXTENSION IF NOT EXISTS timescaledb", "creating extension timescaledb"));
+      SUMMIT_TRY(conn->Exec(kTimescalePreRestoreSql, "timescaledb_pre_restore"));
+    } else {
+      report.warnings.push_back("the capture used timescaledb but the target has no timescaledb: hypertables become plain tables");
+    }
+  }
+  SUMMIT_TRY_CTX(conn->Exec(pre, "running schema.pre.sql"), "restoring the schema");
+  if (timescale) {
+    SUMMIT_TRY(conn->Exec(kTimescalePostRestoreSql, "timescaledb_post_restore"));
+    for (const auto& h : cap.hypertables) SUMMIT_TRY(conn->Exec(CreateHypertableSql(h), "creating hypertable " + h.name));
+  }
+  clock.Mark("schema");
+
+  // What the schema created: relkind per table ('r' plain, 'p' partitioned).
+  std::map<std::string, char> relkind;
+  {
+    SUMMIT_ASSIGN_OR_RETURN(PgResult r, conn->Exec("SELECT n.nspname || '.' || c.relname, c.relkind FROM pg_class c JOIN"
+                                                   " pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')",
+                                                   "listing restored tables"));
+    for (int i = 0; i < r.rows(); ++i) relkind[r.GetString(i, 0)] = r.GetString(i, 1).empty() ? '?' : r.GetString(i, 1)[0];
+  }
+  std::set<std::string> hyper;
+  for (const auto& h : cap.hypertables) hyper.insert(h.schema + "." + h.name);
+  SUMMIT_ASSIGN_OR_RETURN(std::string post, ReadScript(in, "schema.post.sql"));
+  std::vector<DumpEntry> entries = SplitDumpScript(post);
+  const std::string preamble = entries.empty() ? std::string() : entries[0].sql;
+
+  // The graph. Loads first; with a transform, a table's load waits for the tables it
+  // references (the reducer keeps a child row only when its parent row was kept).
+  std::vector<Step> steps;
+  std::vector<GraphTask> tasks;
+  std::map<std::string, size_t> load_of;
+  std::map<std::string, double> bytes_of;
+  std::vector<size_t> all_loads;
+  for (size_t i = 0; i < cap.tables.size(); ++i) {
+    const CapturedTable& t = cap.tables[i];
+    load_of[t.info.qualified()] = tasks.size();
+    bytes_of[t.info.qualified()] = static_cast<double>(t.bytes);
+    all_loads.push_back(tasks.size());
+    steps.push_back(Step{&t, i, {}, "table " + t.info.qualified()});
+    tasks.push_back(GraphTask{"table " + t.info.qualified(), {}, {}, {{t.info.qualified(), LockMode::kAccessExclusive}},
+                              static_cast<double>(t.bytes)});
+  }
+  if (transform != nullptr) {
+    for (size_t i = 0; i < cap.tables.size(); ++i) {
+      for (const auto& fk : cap.tables[i].info.foreign_keys) {
+        auto it = load_of.find(fk.parent);
+        if (it != load_of.end() && it->second != i) tasks[i].soft_deps.push_back(it->second);
+      }
+    }
+  }
+  auto loads_for = [&](const std::string& table) {
+    auto it = load_of.find(table);
+    return it == load_of.end() ? all_loads : std::vector<size_t>{it->second};
+  };
+  auto priority_of = [&](const std::string& table, double bias) {
+    auto it = bytes_of.find(table);
+    return (it == bytes_of.end() ? 0.0 : it->second) + bias;
+  };
+  // A full capture's post-data: indexes and keys once their table is loaded; foreign keys once
+  // both tables have their keys; ANALYZE once a table's indexes exist (expression indexes get
+  // statistics). Triggers, rules and the rest run afterwards, in pg_dump's order. A partial
+  // capture (table list, tenant, project) may lack what a post-data object needs: its post-data
+  // runs after the graph, entry by entry, with failures as warnings.
+  std::string serial = preamble;
+  std::map<std::string, std::vector<size_t>> keys_of;  // index/constraint tasks per table
+  std::vector<const DumpEntry*> fks;
+  if (!cap.partial) {
+    for (size_t i = 1; i < entries.size(); ++i) {
+      const DumpEntry& e = entries[i];
+      if (e.type == "INDEX" || e.type == "CONSTRAINT") {
+        std::string table = EntryTable(e);
+        LockMode mode = e.type == "INDEX" ? LockMode::kShare : LockMode::kAccessExclusive;
+        keys_of[table].push_back(tasks.size());
+        steps.push_back(Step{nullptr, 0, {e.sql}, e.type + " " + e.name});
+        tasks.push_back(GraphTask{e.type + " " + e.name, loads_for(table), {}, {{table, mode}}, priority_of(table, 0.5)});
+      } else if (e.type == "FK CONSTRAINT") {
+        fks.push_back(&e);
+      } else {
+        serial += e.sql;
+      }
+    }
+    for (const DumpEntry* e : fks) {
+      std::string child = EntryTable(*e), parent = e->references;
+      std::vector<size_t> deps = loads_for(child);
+      for (size_t d : loads_for(parent)) deps.push_back(d);
+      for (const auto& t : {child, parent})
+        for (size_t k : keys_of[t]) deps.push_back(k);
+      auto split = relkind[child] == 'r' ? SplitForeignKeyEntry(*e) : std::nullopt;
+      double prio = priority_of(child, 0.25);
+      if (!split) {
+        steps.push_back(Step{nullptr, 0, {e->sql}, "foreign key " + e->name});
+        tasks.push_back(GraphTask{"foreign key " + e->name, deps, {},
+                                  {{child, LockMode::kShareRowExclusive}, {parent, LockMode::kShareRowExclusive}}, prio});
+        continue;
+      }
+      steps.push_back(Step{nullptr, 0, {split->add_not_valid}, "foreign key " + e->name});
+      tasks.push_back(GraphTask{"foreign key " + e->name, deps, {},
+                                {{child, LockMode::kShareRowExclusive}, {parent, LockMode::kShareRowExclusive}}, prio});
+      size_t add = tasks.size() - 1;
+      steps.push_back(Step{nullptr, 0, {split->validate}, "validating foreign key " + e->name});
+      tasks.push_back(GraphTask{"validating foreign key " + e->name, {add}, {},
+                                {{child, LockMode::kShareUpdateExclusive}, {parent, LockMode::kRowShare}}, prio});
+    }
+  }
+  auto add_analyze = [&](bool after_loads) {
+    for (const auto& t : cap.tables) {
+      const std::string q = t.info.qualified();
+      std::vector<size_t> deps;
+      if (after_loads) {
+        deps.push_back(load_of[q]);
+        for (size_t k : keys_of[q]) deps.push_back(k);
+      }
+      steps.push_back(Step{nullptr, 0, {"ANALYZE " + t.info.quoted()}, "analyzing " + q});
+      tasks.push_back(GraphTask{"analyzing " + q, deps, {}, {{q, LockMode::kShareUpdateExclusive}}, priority_of(q, 0.1)});
+    }
+  };
+  if (options.analyze && !cap.partial) add_analyze(true);
+
+  std::vector<RestoreTableReport> reps(cap.tables.size());
+  std::atomic<bool> stop{false};
+  std::vector<std::unique_ptr<PgConn>> conns(static_cast<size_t>(std::max(1, jobs)));
+  // Per connection: pg_dump's SET preamble, and the settings PostgreSQL's "Populating a
+  // Database" recommends for a bulk load: more memory for index builds, no wait for the WAL
+  // flush at each commit (a crash mid-restore is handled by restoring again).
+  std::string session = preamble + "SET synchronous_commit = off;\n";
+  if (!options.maintenance_work_mem.empty()) {
+    session += "SET maintenance_work_mem = " + QuoteLiteral(options.maintenance_work_mem) + ";\n";
+  }
+  auto run = [&](int w, size_t k) -> Status {
+    auto& c = conns[static_cast<size_t>(w)];
+    if (!c) {
+      SUMMIT_ASSIGN_OR_RETURN(c, PgConn::Open(work));
+      SUMMIT_TRY(c->Exec(session, "preparing a restore connection"));
+    }
+    const Step& s = steps[k];
+    auto started = std::chrono::steady_clock::now();
+    if (s.load != nullptr) {
+      const CapturedTable& t = *s.load;
+      RestoreTableReport& rep = reps[s.load_index];
+      rep.table = t.info.qualified();
+      // Plain tables of a fresh database: TRUNCATE + COPY FREEZE in one transaction (not for
+      // partitioned tables or hypertables).
+      auto kind = relkind.find(t.info.qualified());
+      bool freeze = kind != relkind.end() && kind->second == 'r' && !hyper.count(t.info.qualified());
+      if (!freeze) {
+        SUMMIT_TRY(LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop));
+      } else {
+        SUMMIT_TRY(c->Exec("BEGIN; TRUNCATE " + t.info.quoted(), "truncating " + t.info.qualified()));
+        auto st = LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, true);
+        if (!st) {
+          (void)c->Exec("ROLLBACK", "rolling back");
+          stop = true;
+          return st;
+        }
+        SUMMIT_TRY(c->Exec("COMMIT", "committing " + t.info.qualified()));
+      }
+    } else {
+      for (const auto& sql : s.sql) {
+        auto st = c->Exec(sql, s.what);
+        if (!st) {
+          stop = true;
+          return Fail(std::move(st).error());
+        }
+      }
+    }
+    log::Debug("restore step done", {{"step", s.what},
+                                      {"seconds", std::to_string(std::chrono::duration<double>(
+                                                                     std::chrono::steady_clock::now() - started)
+                                                                     .count())}});
+    return Ok();
+  };
+  SUMMIT_TRY(RunTaskGraph(jobs, tasks, run));
+  conns.clear();
+  clock.Mark(cap.partial ? "data" : "data, indexes, keys, analyze");
+
+  // The schema script left search_path empty on `conn`: everything below is qualified.
+  SUMMIT_TRY(SetSequences(*conn, cap, {}, true, false));
+  SUMMIT_TRY(conn->Exec("BEGIN", "large objects"));
+  SUMMIT_TRY(RestoreLargeObjects(*conn, in, cap, options.read_buffer_bytes));
+  SUMMIT_TRY(conn->Exec("COMMIT", "large objects"));
+  clock.Mark("sequences");
+
+  if (!cap.partial) {
+    SUMMIT_TRY_CTX(conn->Exec(serial, "running schema.post.sql"), "restoring triggers and the rest of post-data");
+  } else {
+    std::set<std::string> present;
+    for (const auto& [name, kind] : relkind) present.insert(name);
+    SUMMIT_TRY(conn->Exec("BEGIN", "post-data"));
+    SUMMIT_TRY(conn->Exec(preamble, "running the post-data preamble"));
+    for (size_t i = 1; i < entries.size(); ++i) {
+      const DumpEntry& e = entries[i];
+      if (e.type == "FK CONSTRAINT" && !e.references.empty() && !present.count(e.references)) {
+        report.warnings.push_back("foreign key " + e.name + " left out: it references " + e.references +
+                                  ", which is not in this capture");
+        continue;
+      }
+      SUMMIT_TRY(conn->Exec("SAVEPOINT summit_post", "post-data savepoint"));
+      auto st = conn->Exec(e.sql, "post-data " + e.type + " " + e.name);
+      if (!st) {
+        report.warnings.push_back(e.type + " " + e.name + " left out: " + st.error().message());
+        SUMMIT_TRY(conn->Exec("ROLLBACK TO SAVEPOINT summit_post", "post-data savepoint"));
+      }
+      SUMMIT_TRY(conn->Exec("RELEASE SAVEPOINT summit_post", "post-data savepoint"));
+    }
+    SUMMIT_TRY(conn->Exec("COMMIT", "post-data"));
+    if (options.analyze) {
+      tasks.clear();
+      steps.clear();
+      add_analyze(false);
+      conns.resize(static_cast<size_t>(std::max(1, jobs)));
+      SUMMIT_TRY(RunTaskGraph(jobs, tasks, run));
+      conns.clear();
+    }
+  }
+  clock.Mark("post-data");
+  for (auto& r : reps) {
+    report.rows += r.rows;
+    report.bytes += r.bytes;
+    report.tables.push_back(std::move(r));
+  }
+  return Ok();
+}
+
 Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& options, CaptureSource& in,
                                   const Capture& cap, const transform::PgRowTransform* transform, int jobs) {
   RestoreReport report;
@@ -351,8 +485,19 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
       drop = true;
     }
   }
-  if (drop) report.plan.push_back({"drop database", dbname});
-  if (!exists || drop) report.plan.push_back({"create database", dbname});
+  // Built under a temporary name unless the target exists and is empty.
+  const std::string work_db = exists && !drop ? dbname : WorkDatabaseName(dbname);
+  if (work_db != dbname) {
+    SUMMIT_ASSIGN_OR_RETURN(PgResult stale, admin->ExecParams("SELECT 1 FROM pg_database WHERE datname = $1", {work_db},
+                                                              "looking for a leftover " + work_db));
+    if (stale.rows() > 0) {
+      if (!options.dry_run) {
+        SUMMIT_TRY(admin->Exec("DROP DATABASE " + QuoteIdent(work_db) + " WITH (FORCE)", "dropping leftover " + work_db));
+      }
+      report.warnings.push_back("dropped " + work_db + ", left by an earlier restore that did not finish");
+    }
+    report.plan.push_back({"create database", work_db});
+  }
   report.plan.push_back({"create schema", "schema.pre.sql", 0, in.StreamSize("schema.pre.sql").value_or(0)});
   for (const auto& h : cap.hypertables) report.plan.push_back({"create hypertable", h.schema + "." + h.name});
   for (const auto& t : cap.tables) report.plan.push_back({"load table", t.info.qualified(), t.rows, t.bytes});
@@ -362,133 +507,43 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
   }
   report.plan.push_back({"post-data", "schema.post.sql", 0, in.StreamSize("schema.post.sql").value_or(0)});
   if (options.analyze) report.plan.push_back({"analyze", dbname});
+  if (drop) report.plan.push_back({"drop database", dbname});
+  if (work_db != dbname) report.plan.push_back({"rename database", work_db + " to " + dbname});
   if (options.dry_run) return report;
 
   PhaseClock clock(report);
-  if (drop) {
-    SUMMIT_TRY(admin->Exec("DROP DATABASE " + QuoteIdent(dbname) + " WITH (FORCE)", "dropping database " + dbname));
+  // Everything is built in `work` and renamed to `dbname` only when complete: a restore that
+  // fails (or is killed) leaves the target as it was. An existing empty target is used as is.
+  if (work_db != dbname) {
+    SUMMIT_TRY(admin->Exec("CREATE DATABASE " + QuoteIdent(work_db) + " TEMPLATE template0", "creating database " + work_db));
   }
-  if (!exists || drop) {
-    SUMMIT_TRY(admin->Exec("CREATE DATABASE " + QuoteIdent(dbname) + " TEMPLATE template0", "creating database " + dbname));
-  }
-  SUMMIT_ASSIGN_OR_RETURN(auto conn, PgConn::Open(target));
-  SUMMIT_ASSIGN_OR_RETURN(std::string pre, ReadScript(in, "schema.pre.sql"));
-  bool timescale = false;
-  if (cap.timescale) {
-    SUMMIT_ASSIGN_OR_RETURN(PgResult av, conn->Exec("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'",
-                                                    "looking for timescaledb"));
-    timescale = av.rows() > 0;
-    if (timescale) {
-      SUMMIT_TRY(conn->Exec("CREATE EXTENSION IF NOT EXISTS timescaledb", "creating extension timescaledb"));
-      SUMMIT_TRY(conn->Exec(kTimescalePreRestoreSql, "timescaledb_pre_restore"));
-    } else {
-      report.warnings.push_back("the capture used timescaledb but the target has no timescaledb: hypertables become plain tables");
+  const Settings work = target.WithDatabase(work_db);
+  auto built = RestoreFullInto(work, options, in, cap, transform, jobs, report, clock);
+  admin.reset();  // may have timed out during a long restore
+  auto finish = [&]() -> Status {
+    SUMMIT_ASSIGN_OR_RETURN(auto adm, PgConn::Open(target.WithDatabase(options.maintenance_db)));
+    if (!built && work_db == dbname) {
+      return Fail(std::move(built).error().WithHint("the target database " + dbname +
+                                                    " was empty and is now partly restored; empty it and retry"));
     }
-  }
-  SUMMIT_TRY_CTX(conn->Exec(pre, "running schema.pre.sql"), "restoring the schema");
-  if (timescale) {
-    SUMMIT_TRY(conn->Exec(kTimescalePostRestoreSql, "timescaledb_post_restore"));
-    for (const auto& h : cap.hypertables) SUMMIT_TRY(conn->Exec(CreateHypertableSql(h), "creating hypertable " + h.name));
-  }
-
-  clock.Mark("schema");
-  std::vector<const CapturedTable*> tables;
-  for (const auto& t : cap.tables) tables.push_back(&t);
-  std::vector<RestoreTableReport> reps(tables.size());
-  std::set<std::string> hyper;
-  for (const auto& h : cap.hypertables) hyper.insert(h.schema + "." + h.name);
-  SUMMIT_TRY(ParallelLoad(target, jobs, tables, transform != nullptr,
-                          [&](PgConn& c, const CapturedTable& t, size_t i, const std::atomic<bool>& stop) -> Status {
-                            reps[i].table = t.info.qualified();
-                            // Plain tables of a fresh database: TRUNCATE + COPY FREEZE in one
-                            // transaction (not for partitioned tables or hypertables).
-                            SUMMIT_ASSIGN_OR_RETURN(
-                                PgResult kind, c.Exec("SELECT relkind FROM pg_class WHERE oid = " +
-                                                          QuoteLiteral(t.info.quoted()) + "::regclass",
-                                                      "looking up " + t.info.qualified()));
-                            bool freeze = kind.rows() == 1 && kind.Get(0, 0) == "r" && !hyper.count(t.info.qualified());
-                            if (!freeze) return LoadTable(c, in, t, transform, options.read_buffer_bytes, reps[i], stop);
-                            SUMMIT_TRY(c.Exec("BEGIN; TRUNCATE " + t.info.quoted(), "truncating " + t.info.qualified()));
-                            auto st = LoadTable(c, in, t, transform, options.read_buffer_bytes, reps[i], stop, true);
-                            if (!st) {
-                              (void)c.Exec("ROLLBACK", "rolling back");
-                              return st;
-                            }
-                            SUMMIT_TRY(c.Exec("COMMIT", "committing " + t.info.qualified()));
-                            return Ok();
-                          }));
-  clock.Mark("data");
-  // The schema script left search_path empty on `conn`: everything below is qualified.
-  SUMMIT_TRY(SetSequences(*conn, cap, {}, true, false));
-  SUMMIT_TRY(conn->Exec("BEGIN", "large objects"));
-  SUMMIT_TRY(RestoreLargeObjects(*conn, in, cap, options.read_buffer_bytes));
-  SUMMIT_TRY(conn->Exec("COMMIT", "large objects"));
-
-  clock.Mark("sequences");
-  SUMMIT_ASSIGN_OR_RETURN(std::string post, ReadScript(in, "schema.post.sql"));
-  std::set<std::string> present;
-  {
-    SUMMIT_ASSIGN_OR_RETURN(PgResult r, conn->Exec("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n"
-                                                   " ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')",
-                                                   "listing restored tables"));
-    for (int i = 0; i < r.rows(); ++i) present.insert(r.GetString(i, 0));
-  }
-  std::vector<DumpEntry> entries = SplitDumpScript(post);
-  if (!cap.partial) {
-    // Indexes and primary/unique keys are built in parallel (each on its own connection, as
-    // pg_restore -j does); foreign keys, triggers and the rest follow on one connection.
-    const std::string preamble = entries.empty() ? std::string() : entries[0].sql;
-    std::vector<const DumpEntry*> parallel;
-    std::string serial = preamble;
-    for (size_t i = 1; i < entries.size(); ++i) {
-      if (entries[i].type == "INDEX" || entries[i].type == "CONSTRAINT") {
-        parallel.push_back(&entries[i]);
-      } else {
-        serial += entries[i].sql;
-      }
+    if (!built) {
+      (void)adm->Exec("DROP DATABASE IF EXISTS " + QuoteIdent(work_db) + " WITH (FORCE)", "dropping " + work_db);
+      return Fail(std::move(built).error().WithHint("the target database " + dbname + " was left as it was"));
     }
-    SUMMIT_TRY_CTX(ParallelExec(target, jobs, preamble, parallel), "restoring indexes");
-    clock.Mark("indexes");
-    SUMMIT_TRY_CTX(conn->Exec(serial, "running schema.post.sql"), "restoring constraints and triggers");
-  } else {
-    // A partial capture (table list, tenant, project) may lack what a post-data object needs
-    // (a referenced table, a trigger's function): each entry runs on its own and a failure
-    // becomes a warning, so that the tables themselves are usable.
-    SUMMIT_TRY(conn->Exec("BEGIN", "post-data"));
-    SUMMIT_TRY(conn->Exec(entries.empty() ? std::string() : entries[0].sql, "running the post-data preamble"));
-    for (size_t i = 1; i < entries.size(); ++i) {
-      const DumpEntry& e = entries[i];
-      if (e.type == "FK CONSTRAINT" && !e.references.empty() && !present.count(e.references)) {
-        report.warnings.push_back("foreign key " + e.name + " left out: it references " + e.references +
-                                  ", which is not in this capture");
-        continue;
-      }
-      SUMMIT_TRY(conn->Exec("SAVEPOINT summit_post", "post-data savepoint"));
-      auto st = conn->Exec(e.sql, "post-data " + e.type + " " + e.name);
-      if (!st) {
-        report.warnings.push_back(e.type + " " + e.name + " left out: " + st.error().message());
-        SUMMIT_TRY(conn->Exec("ROLLBACK TO SAVEPOINT summit_post", "post-data savepoint"));
-      }
-      SUMMIT_TRY(conn->Exec("RELEASE SAVEPOINT summit_post", "post-data savepoint"));
+    if (work_db == dbname) return Ok();
+    if (exists) {
+      SUMMIT_TRY(adm->Exec("DROP DATABASE " + QuoteIdent(dbname) + " WITH (FORCE)", "dropping database " + dbname));
     }
-    SUMMIT_TRY(conn->Exec("COMMIT", "post-data"));
-  }
-  clock.Mark("constraints");
-  if (options.analyze) {
-    // Per table on all connections, as vacuumdb -j does: one database-wide ANALYZE is serial.
-    std::vector<DumpEntry> analyze;
-    for (const auto& t : cap.tables) analyze.push_back(DumpEntry{t.info.qualified(), "ANALYZE", t.info.schema,
-                                                                 "ANALYZE " + t.info.quoted(), ""});
-    std::vector<const DumpEntry*> ptrs;
-    for (const auto& e : analyze) ptrs.push_back(&e);
-    SUMMIT_TRY(ParallelExec(target, jobs, "", ptrs));
-  }
-  clock.Mark("analyze");
-  for (auto& r : reps) {
-    report.rows += r.rows;
-    report.bytes += r.bytes;
-    report.tables.push_back(std::move(r));
-  }
+    auto renamed = adm->Exec("ALTER DATABASE " + QuoteIdent(work_db) + " RENAME TO " + QuoteIdent(dbname),
+                             "renaming " + work_db + " to " + dbname);
+    if (!renamed) {
+      return Fail(std::move(renamed).error().WithHint("the restored data is complete in database " + work_db +
+                                                      "; rename it to " + dbname + " by hand"));
+    }
+    return Ok();
+  };
+  SUMMIT_TRY(finish());
+  clock.Mark("switch");
   return report;
 }
 

@@ -1,11 +1,16 @@
 // Restore of a logical PostgreSQL capture (see backup.h) into a target database.
 //
 // Modes:
-//   kFull     create the database when missing; a non-empty target is refused unless
-//             allow_drop (then dropped and recreated: the CLI asks for --yes in production).
-//             pre-data schema -> parallel COPY FROM over N connections -> sequences -> large
-//             objects -> post-data (indexes, constraints, triggers) -> ANALYZE. Foreign keys
-//             whose referenced table is not in the capture are left out (with a warning).
+//   kFull     the database is built under a temporary name (<db>_summit_restoring) and
+//             renamed into place only when complete, so a failed restore leaves the target as
+//             it was; a non-empty target is refused unless allow_drop (then dropped just before
+//             the rename: the CLI asks for --yes in production). An existing empty target is
+//             restored into directly. pre-data schema -> a graph of steps on N connections
+//             (task_graph.h): each table's COPY, its indexes and keys as soon as it is loaded,
+//             foreign keys (added NOT VALID, then validated) once both tables have their keys,
+//             ANALYZE per table -> sequences -> large objects -> triggers and the rest of
+//             post-data. Foreign keys whose referenced table is not in the capture are left
+//             out (with a warning).
 //             TimescaleDB: schema between timescaledb_pre_restore()/post_restore(), then
 //             create_hypertable() for each recorded hypertable before its data is copied.
 //   kTables   the listed tables of an existing database: their rows are replaced (deleted,
@@ -44,6 +49,9 @@ struct RestoreOptions {
   bool disable_triggers = true;
   std::string maintenance_db = "postgres";  // where CREATE/DROP DATABASE is issued
   size_t read_buffer_bytes = 1 << 20;
+  // kFull: maintenance_work_mem of each restore connection (index builds, foreign key
+  // validation sort in memory instead of on disk); "" keeps the server's setting.
+  std::string maintenance_work_mem = "256MB";
 };
 
 struct PlanStep {

@@ -1,5 +1,6 @@
 #include "sources/postgres/sql_script.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace summit::sources::postgres {
@@ -89,6 +90,116 @@ std::vector<DumpEntry> SplitDumpScript(std::string_view script) {
     }
     out.push_back(std::move(e));
   }
+  return out;
+}
+
+namespace {
+
+// The statement text after pg_dump's header comment.
+std::string_view StatementOf(std::string_view sql) {
+  size_t p = 0;
+  while (p < sql.size()) {
+    size_t nl = sql.find('\n', p);
+    std::string_view line = sql.substr(p, nl == std::string_view::npos ? std::string_view::npos : nl - p);
+    bool skip = line.empty() || line.starts_with("--");
+    if (!skip) break;
+    if (nl == std::string_view::npos) return {};
+    p = nl + 1;
+  }
+  return sql.substr(p);
+}
+
+void SkipSpace(std::string_view s, size_t& p) {
+  while (p < s.size() && std::isspace(static_cast<unsigned char>(s[p]))) ++p;
+}
+
+// Reads a possibly qualified, possibly quoted name at `p`: {as written, unquoted}.
+std::pair<std::string, std::string> ReadName(std::string_view s, size_t& p) {
+  SkipSpace(s, p);
+  size_t start = p;
+  std::string unquoted;
+  while (p < s.size()) {
+    char c = s[p];
+    if (c == '"') {
+      ++p;
+      while (p < s.size()) {
+        if (s[p] == '"' && p + 1 < s.size() && s[p + 1] == '"') {
+          unquoted.push_back('"');
+          p += 2;
+        } else if (s[p] == '"') {
+          ++p;
+          break;
+        } else {
+          unquoted.push_back(s[p++]);
+        }
+      }
+    } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '.' ||
+               static_cast<unsigned char>(c) >= 0x80) {
+      unquoted.push_back(c);
+      ++p;
+    } else {
+      break;
+    }
+  }
+  return {std::string(s.substr(start, p - start)), unquoted};
+}
+
+bool ConsumeWord(std::string_view s, size_t& p, std::string_view word) {
+  size_t q = p;
+  SkipSpace(s, q);
+  if (s.substr(q, word.size()) != word) return false;
+  size_t e = q + word.size();
+  if (e < s.size() && !std::isspace(static_cast<unsigned char>(s[e]))) return false;
+  p = e;
+  return true;
+}
+
+// After "ALTER TABLE [ONLY] ": the table name.
+std::optional<std::pair<std::string, std::string>> AlterTableName(std::string_view stmt, size_t& p) {
+  p = 0;
+  if (!ConsumeWord(stmt, p, "ALTER") || !ConsumeWord(stmt, p, "TABLE")) return std::nullopt;
+  ConsumeWord(stmt, p, "ONLY");
+  auto name = ReadName(stmt, p);
+  if (name.second.empty()) return std::nullopt;
+  return name;
+}
+
+}  // namespace
+
+std::string EntryTable(const DumpEntry& e) {
+  std::string_view stmt = StatementOf(e.sql);
+  size_t p = 0;
+  if (e.type == "INDEX" || e.type == "TRIGGER") {
+    // CREATE [UNIQUE] INDEX name ON [ONLY] table ... / CREATE TRIGGER name ... ON table ...
+    size_t on = stmt.find(" ON ");
+    if (on == std::string_view::npos) return "";
+    p = on + 3;
+    ConsumeWord(stmt, p, "ONLY");
+    return ReadName(stmt, p).second;
+  }
+  auto name = AlterTableName(stmt, p);
+  return name ? name->second : "";
+}
+
+std::optional<SplitForeignKey> SplitForeignKeyEntry(const DumpEntry& e) {
+  if (e.type != "FK CONSTRAINT") return std::nullopt;
+  std::string_view stmt = StatementOf(e.sql);
+  size_t p = 0;
+  auto table = AlterTableName(stmt, p);
+  if (!table || !ConsumeWord(stmt, p, "ADD") || !ConsumeWord(stmt, p, "CONSTRAINT")) return std::nullopt;
+  auto constraint = ReadName(stmt, p);
+  if (constraint.first.empty() || !ConsumeWord(stmt, p, "FOREIGN")) return std::nullopt;
+  // One statement only, and not NOT VALID already.
+  size_t semi = stmt.find(';', p);
+  if (semi == std::string_view::npos) return std::nullopt;
+  std::string_view rest = stmt.substr(semi + 1);
+  if (rest.find_first_not_of(" \t\r\n") != std::string_view::npos) return std::nullopt;
+  std::string_view body = stmt.substr(0, semi);
+  if (body.find("NOT VALID") != std::string_view::npos) return std::nullopt;
+  if (std::count(body.begin(), body.end(), '\'') != 0) return std::nullopt;  // no literals in an FK
+  SplitForeignKey out;
+  out.add_not_valid = std::string(body) + " NOT VALID;";
+  out.validate = "ALTER TABLE " + table->first + " VALIDATE CONSTRAINT " + constraint.first + ";";
   return out;
 }
 

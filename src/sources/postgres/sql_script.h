@@ -6,6 +6,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,5 +32,21 @@ struct DumpEntry {
 // Splits a script at pg_dump's "--\n-- Name: " headers; the first entry is the preamble
 // (SET statements). Concatenating the entries' sql gives the script back.
 std::vector<DumpEntry> SplitDumpScript(std::string_view script);
+
+// The table an INDEX, CONSTRAINT, FK CONSTRAINT or TRIGGER entry is on, unquoted like
+// DumpEntry::references ("public.events"); "" when the entry's SQL does not say.
+std::string EntryTable(const DumpEntry& e);
+
+// A foreign key entry rewritten as two statements: the constraint added NOT VALID (a brief
+// SHARE ROW EXCLUSIVE lock) and then VALIDATE CONSTRAINT (SHARE UPDATE EXCLUSIVE on the table,
+// ROW SHARE on the referenced one), which lets validations of different tables run side by
+// side and next to index builds on the referenced table. The end state is the same validated
+// constraint. Empty when the entry is not a single ADD CONSTRAINT ... FOREIGN KEY statement or
+// is NOT VALID already (then it must stay as it is).
+struct SplitForeignKey {
+  std::string add_not_valid;
+  std::string validate;
+};
+std::optional<SplitForeignKey> SplitForeignKeyEntry(const DumpEntry& e);
 
 }  // namespace summit::sources::postgres
