@@ -12,6 +12,11 @@
 #include "core/result.h"
 
 namespace summit::cli {
+
+// `config check --backup=ID` (cmd_repo.cc): the rules files against the backup's captured schema.
+int CmdConfigCheckBackup(const GlobalOptions& options, const std::string& file, const std::string& backup_id,
+                         const std::string& from);
+
 namespace {
 
 int NotBuilt(const std::string& what, const std::string& instead) {
@@ -156,11 +161,19 @@ int Run(int argc, char** argv) {
   exp->add_option("--from", ex_from, "repository");
   exp->callback(with_ctx([&](Context& c) { return CmdExport(c, ex_id, ex_component, ex_format, ex_out, ex_from); }));
 
-  std::string config_file;
-  auto* config = app.add_subcommand("config", "config check [FILE]: validate a configuration file");
-  auto* config_check = config->add_subcommand("check", "validate a configuration file, reporting errors with their line");
+  std::string config_file, config_backup, config_from;
+  auto* config = app.add_subcommand("config", "config check [FILE] [--backup=ID]: validate a configuration file");
+  auto* config_check = config->add_subcommand(
+      "check", "validate a configuration file and its sanitization rules, reporting errors with their line");
   config_check->add_option("file", config_file, "file (default: --config, $SUMMIT_DR_CONFIG, config/backup-sets.yaml)");
-  config_check->callback([&]() { rc = CmdConfigCheck(g, config_file); });
+  config_check->add_option("--backup", config_backup,
+                           "also check that every table, column, label and property the sanitization rules name exists "
+                           "in this backup (exit 2 if not)");
+  config_check->add_option("--from", config_from, "repository holding the backup (default: the first that has it)");
+  config_check->footer("\nExamples:\n  summit-dr config check\n  summit-dr config check --backup=summit-backup-full-20250120T020000Z");
+  config_check->callback([&]() {
+    rc = config_backup.empty() ? CmdConfigCheck(g, config_file) : CmdConfigCheckBackup(g, config_file, config_backup, config_from);
+  });
   config->require_subcommand(1);
 
   std::string scan_env;

@@ -2,9 +2,11 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 
 #include "cli/commands.h"
+#include "config/sanitization.h"
 #include "core/bytes.h"
 #include "crypto/crypto.h"
 #include "repo/check.h"
@@ -16,6 +18,7 @@
 #include "sources/neo4j/neo4j.h"
 #include "sources/postgres/export.h"
 #include "sources/redis/redis_source.h"
+#include "transform/rules.h"
 
 namespace summit::cli {
 namespace {
@@ -289,17 +292,160 @@ int CmdExport(Context& ctx, const std::string& id, const std::string& component,
   return 0;
 }
 
-int CmdConfigCheck(const GlobalOptions& options, const std::string& file) {
+namespace {
+
+std::string ConfigPath(const GlobalOptions& options, const std::string& file) {
   std::string path = file.empty() ? options.config_path : file;
   if (path.empty()) {
     const char* env = std::getenv("SUMMIT_DR_CONFIG");
     path = env ? env : "config/backup-sets.yaml";
   }
+  return path;
+}
+
+// The rules files a dev/test restore applies: the config's sanitization file, then
+// sanitization-beyond-spec.yaml beside it when present (as `restore --env=dev` merges them).
+// The main file is cross-checked against the environments.
+Result<std::vector<transform::RuleSet>> LoadRuleFiles(const config::Config& c) {
+  std::vector<transform::RuleSet> out;
+  SUMMIT_ASSIGN_OR_RETURN(auto main, config::LoadSanitizationRules(c));
+  std::string extra = (std::filesystem::path(config::SanitizationPath(c)).parent_path() / "sanitization-beyond-spec.yaml").string();
+  out.push_back(std::move(main));
+  if (std::filesystem::exists(extra)) {
+    SUMMIT_ASSIGN_OR_RETURN(auto e, transform::LoadRules(extra));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// Labels and property keys of a Neo4j capture, from its nodes stream (one JSON object a line).
+Status ReadGraphSchema(CaptureSource& in, transform::Schema& schema) {
+  SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream("nodes.jsonl"));
+  std::string pending;
+  std::vector<uint8_t> buf(1 << 20);
+  uint64_t lineno = 0;
+  auto line = [&](std::string_view l) -> Status {
+    ++lineno;
+    if (l.empty()) return Ok();
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    if (j.is_discarded() || !j.is_object())
+      return Fail(ErrorCode::kCorruption, "neo4j capture: nodes.jsonl line " + std::to_string(lineno) + " is not a JSON object");
+    std::vector<std::string> labels;
+    if (auto it = j.find("labels"); it != j.end() && it->is_array())
+      for (const auto& x : *it)
+        if (x.is_string()) labels.push_back(x.get<std::string>());
+    for (const auto& l : labels) schema.labels.insert(l);
+    if (auto it = j.find("props"); it != j.end() && it->is_object()) {
+      for (const auto& [k, v] : it->items()) {
+        if (v.is_null()) continue;
+        schema.properties.insert(k);
+        for (const auto& l : labels) schema.label_properties[l].insert(k);
+      }
+    }
+    return Ok();
+  };
+  for (;;) {
+    SUMMIT_ASSIGN_OR_RETURN(size_t n, src->Read(std::span<uint8_t>(buf.data(), buf.size())));
+    if (n == 0) break;
+    pending.append(reinterpret_cast<const char*>(buf.data()), n);
+    size_t start = 0;
+    for (size_t nl; (nl = pending.find('\n', start)) != std::string::npos; start = nl + 1)
+      SUMMIT_TRY(line(std::string_view(pending).substr(start, nl - start)));
+    pending.erase(0, start);
+  }
+  return line(pending);
+}
+
+}  // namespace
+
+int CmdConfigCheck(const GlobalOptions& options, const std::string& file) {
+  std::string path = ConfigPath(options, file);
   auto c = config::LoadConfig(path, config::ProcessEnv());
   if (!c) return ReportError(c.error(), options);
-  if (options.json) PrintJson({{"ok", true}, {"file", path}, {"sets", c->sets.size()}, {"environments", c->environments.size()}});
-  else std::printf("✅ %s: %zu sets, %zu environments, %zu repositories\n", path.c_str(), c->sets.size(), c->environments.size(), c->repositories.size());
+  auto rules = LoadRuleFiles(*c);
+  if (!rules) return ReportError(rules.error(), options);
+  if (options.json) {
+    nlohmann::json files = nlohmann::json::array();
+    for (const auto& r : *rules) files.push_back(r.file);
+    PrintJson({{"ok", true}, {"file", path}, {"sets", c->sets.size()}, {"environments", c->environments.size()}, {"rules", files}});
+  } else {
+    std::printf("✅ %s: %zu sets, %zu environments, %zu repositories\n", path.c_str(), c->sets.size(), c->environments.size(), c->repositories.size());
+    for (const auto& r : *rules)
+      std::printf("✅ %s: %zu postgres, %zu neo4j, %zu redis rules\n", r.file.c_str(), r.postgres.size(), r.neo4j.size(), r.redis.size());
+  }
   return 0;
+}
+
+int CmdConfigCheckBackup(const GlobalOptions& options, const std::string& file, const std::string& backup_id,
+                         const std::string& from) {
+  GlobalOptions g = options;
+  g.config_path = ConfigPath(options, file);
+  auto ctx = Context::Create(g);
+  if (!ctx) return ReportError(ctx.error(), g);
+  auto rules = LoadRuleFiles((*ctx)->config());
+  if (!rules) return ReportError(rules.error(), g);
+  auto opened = (*ctx)->OpenHolding(backup_id, from);
+  if (!opened) return ReportError(opened.error(), g);
+  auto snapshot = repo::SnapshotReader::Open(*opened->repo, backup_id);
+  if (!snapshot) return ReportError(snapshot.error(), g);
+
+  transform::Schema schema;
+  std::vector<std::string> notes;
+  auto comps = (*snapshot)->Components();
+  auto has = [&](const char* name) { return std::find(comps.begin(), comps.end(), name) != comps.end(); };
+  if (has("postgres")) {
+    auto pg = (*snapshot)->Component("postgres");
+    if (!pg) return ReportError(pg.error(), g);
+    schema = transform::SchemaFromPgAttributes((*pg)->Attributes());
+  } else {
+    notes.push_back("the backup has no postgres capture: postgres and reduction rules not checked");
+  }
+  if (has("neo4j")) {
+    auto neo = (*snapshot)->Component("neo4j");
+    if (!neo) return ReportError(neo.error(), g);
+    auto filter = (*neo)->Attributes().value("filter", nlohmann::json::object());
+    schema.partial_graph = filter.is_object() && !filter.empty();
+    if (auto s = ReadGraphSchema(**neo, schema); !s) return ReportError(s.error().Context("reading the graph of " + backup_id), g);
+    if (schema.labels.empty()) {
+      schema.partial_graph = true;  // an empty graph: nothing to check against
+      notes.push_back("the backup's graph is empty: neo4j rules not checked");
+    }
+  } else {
+    notes.push_back("the backup has no neo4j capture: neo4j rules not checked");
+  }
+
+  std::vector<transform::RuleProblem> problems;
+  for (auto r : *rules) {  // a copy: stores the backup lacks are not checked
+    if (!has("postgres")) {
+      r.postgres.clear();
+      r.reduction = {};
+    }
+    if (!has("neo4j") || schema.labels.empty()) r.neo4j.clear();
+    auto p = transform::CheckRules(r, schema, "backup " + backup_id);
+    problems.insert(problems.end(), p.begin(), p.end());
+  }
+  size_t errors = std::count_if(problems.begin(), problems.end(), [](const auto& p) { return !p.warning; });
+  if (g.json) {
+    nlohmann::json arr = nlohmann::json::array(), files = nlohmann::json::array();
+    for (const auto& p : problems)
+      arr.push_back({{"file", p.file}, {"line", p.line}, {"message", p.message}, {"severity", p.warning ? "warning" : "error"}});
+    for (const auto& r : *rules) files.push_back(r.file);
+    PrintJson({{"ok", errors == 0}, {"file", g.config_path}, {"backup", backup_id}, {"rules", files}, {"problems", arr}, {"notes", notes}});
+  } else {
+    for (const auto& p : problems) {
+      if (p.warning) std::fprintf(stderr, "%s:%d: warning: %s\n", p.file.c_str(), p.line, p.message.c_str());
+      else std::fprintf(stderr, "%s\n", p.ToString().c_str());
+    }
+    for (const auto& n : notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    std::string files;
+    for (const auto& r : *rules) files += (files.empty() ? "" : ", ") + r.file;
+    if (errors == 0)
+      std::printf("✅ %s: the sanitization rules (%s) match backup %s\n", g.config_path.c_str(), files.c_str(), backup_id.c_str());
+    else
+      std::printf("❌ %zu rule reference%s in %s do%s not exist in backup %s\n", errors, errors == 1 ? "" : "s", files.c_str(),
+                  errors == 1 ? "es" : "", backup_id.c_str());
+  }
+  return errors == 0 ? 0 : ExitCodeFor(ErrorCode::kInvalidInput);
 }
 
 }  // namespace summit::cli

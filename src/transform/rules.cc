@@ -261,6 +261,8 @@ Result<RuleSet> ParseRules(std::string_view yaml_text, const std::string& file) 
       SUMMIT_TRY(ctx.Keys(r, path, {"table", "group", "where", "set"}));
       PgRule rule;
       rule.line = Line(r);
+      rule.table_line = r["table"].IsDefined() ? Line(r["table"]) : rule.line;
+      rule.where_line = r["where"].IsDefined() ? Line(r["where"]) : 0;
       SUMMIT_ASSIGN_OR_RETURN(rule.table, ctx.Str(r, path, "table", true));
       SUMMIT_ASSIGN_OR_RETURN(rule.group, ctx.Str(r, path, "group", true));
       SUMMIT_ASSIGN_OR_RETURN(rule.where, ParseWhere(ctx, r, path));
@@ -276,6 +278,8 @@ Result<RuleSet> ParseRules(std::string_view yaml_text, const std::string& file) 
       SUMMIT_TRY(ctx.Keys(r, path, {"match", "group", "where", "set", "remove_labels", "add_labels"}));
       GraphRule rule;
       rule.line = Line(r);
+      rule.match_line = r["match"].IsDefined() ? Line(r["match"]) : 0;
+      rule.where_line = r["where"].IsDefined() ? Line(r["where"]) : 0;
       SUMMIT_ASSIGN_OR_RETURN(rule.label, ctx.Str(r, path, "match", false));
       SUMMIT_ASSIGN_OR_RETURN(rule.group, ctx.Str(r, path, "group", true));
       SUMMIT_ASSIGN_OR_RETURN(rule.where, ParseWhere(ctx, r, path));
@@ -320,6 +324,8 @@ Result<RuleSet> ParseRules(std::string_view yaml_text, const std::string& file) 
     if (red.IsDefined() && !red.IsNull()) {
       SUMMIT_TRY(ctx.Keys(red, "reduction", {"critical", "windows", "sample", "seed"}));
       rs.reduction.line = Line(red);
+      rs.reduction.critical_line = red["critical"].IsDefined() ? Line(red["critical"]) : rs.reduction.line;
+      rs.reduction.sample_line = red["sample"].IsDefined() ? Line(red["sample"]) : rs.reduction.line;
       SUMMIT_ASSIGN_OR_RETURN(auto critical, ctx.List(red, "reduction", "critical"));
       rs.reduction.critical.insert(critical.begin(), critical.end());
       SUMMIT_ASSIGN_OR_RETURN(auto sample, ctx.List(red, "reduction", "sample"));
@@ -334,6 +340,7 @@ Result<RuleSet> ParseRules(std::string_view yaml_text, const std::string& file) 
           std::string path = "reduction.windows." + t;
           SUMMIT_TRY(ctx.Keys(it->second, path, {"column", "days"}));
           ReductionRules::Window win;
+          win.line = Line(it->first);
           SUMMIT_ASSIGN_OR_RETURN(win.column, ctx.Str(it->second, path, "column", true));
           win.days = it->second["days"].IsDefined() ? it->second["days"].as<int>() : 30;
           if (win.days <= 0) return ctx.Err(it->second["days"], path + ".days", "must be a positive number of days");
@@ -355,44 +362,113 @@ Result<RuleSet> LoadRules(const std::string& path) {
   return ParseRules(ss.str(), path);
 }
 
-Status ValidateRules(const RuleSet& rules, const Schema& schema) {
-  std::vector<std::string> problems;
-  auto where = [&](int line) { return rules.file + ":" + std::to_string(line) + ": "; };
+std::vector<RuleProblem> CheckRules(const RuleSet& rules, const Schema& schema, std::string_view in_text) {
+  std::vector<RuleProblem> out;
+  const std::string in(in_text);
+  auto add = [&](int line, std::string message, bool warning = false) {
+    out.push_back(RuleProblem{rules.file, line, std::move(message) + " in " + in, warning});
+  };
+  auto missing_table = [&](int line, const std::string& table, const std::string& what) {
+    if (schema.partial_tables) add(line, what + "table '" + table + "' is not captured (partial backup, not checked)", true);
+    else add(line, what + "table '" + table + "' does not exist", false);
+  };
   for (const auto& r : rules.postgres) {
     auto t = schema.tables.find(r.table);
     if (t == schema.tables.end()) {
-      problems.push_back(where(r.line) + "table '" + r.table + "' does not exist in the backup");
+      missing_table(r.table_line ? r.table_line : r.line, r.table, "");
       continue;
     }
     const auto& cols = t->second.columns;
     auto has = [&](const std::string& c) { return std::find(cols.begin(), cols.end(), c) != cols.end(); };
-    for (const auto& f : r.where.fields()) {
-      if (!has(f)) problems.push_back(where(r.line) + "where: column '" + r.table + "." + f + "' does not exist in the backup");
-    }
+    std::set<std::string> reported;  // one report per column and line
+    auto column = [&](int line, const std::string& c) {
+      if (has(c) || !reported.insert(std::to_string(line) + "\n" + c).second) return;
+      add(line, "table '" + r.table + "' has no column '" + c + "'");
+    };
+    for (const auto& f : r.where.fields()) column(r.where_line ? r.where_line : r.line, f);
     for (const auto& a : r.set) {
-      if (!has(a.target)) problems.push_back(where(a.line) + "set: column '" + r.table + "." + a.target + "' does not exist in the backup");
-      for (const auto& f : a.expr.Inputs()) {
-        if (!has(f)) problems.push_back(where(a.line) + "column '" + r.table + "." + f + "' used by " + a.target + " does not exist in the backup");
-      }
+      column(a.line, a.target);
+      for (const auto& f : a.expr.Inputs()) column(a.line, f);
     }
   }
-  if (!schema.labels.empty()) {
-    for (const auto& r : rules.neo4j) {
-      if (!r.label.empty() && !schema.labels.count(r.label)) {
-        problems.push_back(where(r.line) + "label ':" + r.label + "' does not exist in the backup");
-      }
+  // Neo4j: labels exist only while nodes carry them, and property keys while a node has them.
+  auto props_of = [&](const std::string& label) -> const std::set<std::string>* {
+    if (label.empty()) return &schema.properties;
+    auto it = schema.label_properties.find(label);
+    return it == schema.label_properties.end() ? nullptr : &it->second;
+  };
+  for (const auto& r : rules.neo4j) {
+    int line = r.match_line ? r.match_line : r.line;
+    if (!r.label.empty() && !schema.labels.empty() && !schema.labels.count(r.label)) {
+      if (schema.partial_graph) add(line, "label '" + r.label + "' is not captured (filtered graph, not checked)", true);
+      else add(line, "label '" + r.label + "' does not exist");
+      continue;
+    }
+    if (schema.properties.empty()) continue;
+    const std::set<std::string>* keys = props_of(r.label);
+    if (keys == nullptr) continue;
+    std::string who = r.label.empty() ? "no node" : "no node labelled '" + r.label + "'";
+    std::set<std::string> reported;
+    auto property = [&](int at, const std::string& p) {
+      if (keys->count(p) || !reported.insert(std::to_string(at) + "\n" + p).second) return;
+      add(at, who + " has property '" + p + "'", schema.partial_graph);
+    };
+    for (const auto& f : r.where.fields()) property(r.where_line ? r.where_line : r.line, f);
+    for (const auto& a : r.set) {
+      property(a.line, a.target);
+      for (const auto& f : a.expr.Inputs()) property(a.line, f);
     }
   }
-  for (const auto& [table, w] : rules.reduction.windows) {
+  const auto& red = rules.reduction;
+  for (const auto& [table, w] : red.windows) {
+    int line = w.line ? w.line : red.line;
     auto t = schema.tables.find(table);
-    if (t != schema.tables.end() && std::find(t->second.columns.begin(), t->second.columns.end(), w.column) == t->second.columns.end()) {
-      problems.push_back(where(rules.reduction.line) + "reduction window column '" + table + "." + w.column + "' does not exist in the backup");
+    if (t == schema.tables.end()) {
+      missing_table(line, table, "reduction window: ");
+    } else if (std::find(t->second.columns.begin(), t->second.columns.end(), w.column) == t->second.columns.end()) {
+      add(line, "table '" + table + "' has no column '" + w.column + "'");
     }
   }
-  if (problems.empty()) return Ok();
-  std::string msg = "sanitization rules do not match the backup:";
-  for (const auto& p : problems) msg += "\n  " + p;
-  return Fail(ErrorCode::kInvalidInput, msg, "fix or remove the rule, or restore a backup that has these objects");
+  if (!schema.tables.empty()) {
+    for (const auto& table : red.critical)
+      if (!schema.tables.count(table)) missing_table(red.critical_line ? red.critical_line : red.line, table, "reduction critical: ");
+    for (const auto& table : red.sample_only)
+      if (!schema.tables.count(table)) missing_table(red.sample_line ? red.sample_line : red.line, table, "reduction sample: ");
+  }
+  return out;
+}
+
+Status ValidateRules(const RuleSet& rules, const Schema& schema, std::string_view in) {
+  std::string msg;
+  for (const auto& p : CheckRules(rules, schema, in)) {
+    if (!p.warning) msg += "\n  " + p.ToString();
+  }
+  if (msg.empty()) return Ok();
+  return Fail(ErrorCode::kInvalidInput, "sanitization rules do not match the backup:" + msg,
+              "fix or remove the rule, or check against a backup that has these objects");
+}
+
+Schema SchemaFromPgAttributes(const nlohmann::json& a) {
+  Schema schema;
+  if (!a.is_object()) return schema;
+  schema.partial_tables = a.value("partial", false);
+  for (const auto& t : a.value("tables", nlohmann::json::array())) {
+    if (!t.is_object()) continue;
+    std::string schema_name = t.value("schema", "public"), name = t.value("name", "");
+    std::string key = schema_name == "public" ? name : schema_name + "." + name;
+    TableSchema ts;
+    ts.columns = t.value("columns", std::vector<std::string>{});
+    ts.primary_key = t.value("primary_key", std::vector<std::string>{});
+    for (const auto& fk : t.value("foreign_keys", nlohmann::json::array())) {
+      auto cols = fk.value("columns", std::vector<std::string>{});
+      auto pcols = fk.value("parent_columns", std::vector<std::string>{});
+      std::string parent = fk.value("parent", "");
+      if (parent.starts_with("public.")) parent = parent.substr(7);
+      if (cols.size() == 1 && pcols.size() == 1) ts.foreign_keys.push_back({cols[0], parent, pcols[0]});
+    }
+    schema.tables[key] = std::move(ts);
+  }
+  return schema;
 }
 
 bool RedisGlobMatch(std::string_view p, std::string_view s) {

@@ -28,6 +28,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/result.h"
 #include "transform/condition.h"
 
@@ -68,7 +70,9 @@ struct PgRule {
   std::string group;  // pii, sensitive, credentials, financial, derived_vectors ...
   Condition where = Condition::Always();
   std::vector<Assignment> set;
-  int line = 0;
+  int line = 0;        // the rule's first line
+  int table_line = 0;  // the line of `table:`
+  int where_line = 0;  // the line of `where:` (0: no where)
 };
 
 struct GraphRule {
@@ -79,6 +83,8 @@ struct GraphRule {
   std::vector<std::string> remove_labels;
   std::vector<std::string> add_labels;
   int line = 0;
+  int match_line = 0;  // the line of `match:` (0: any node)
+  int where_line = 0;
 };
 
 struct RedisRule {
@@ -98,11 +104,12 @@ struct Profile {
 
 struct ReductionRules {
   std::set<std::string> critical;                      // kept whole
-  struct Window { std::string column; int days = 30; };
+  struct Window { std::string column; int days = 30; int line = 0; };
   std::map<std::string, Window> windows;               // table -> keep the last N days
   std::set<std::string> sample_only;                   // sampled even if listed nowhere else
   std::string seed = "summit-reduction-v1";
   int line = 0;
+  int critical_line = 0, sample_line = 0;
 };
 
 struct RuleSet {
@@ -135,12 +142,39 @@ struct TableSchema {
 };
 struct Schema {
   std::map<std::string, TableSchema> tables;  // "users", or "schema.table" outside public
+  // True when the tables are a subset of the database (a tenant, project or minimal capture):
+  // a rule's table that is missing is then a warning, not an error. Columns of a table that is
+  // present are always checked.
+  bool partial_tables = false;
   std::set<std::string> labels;               // Neo4j labels; empty set: not checked
+  // Neo4j property keys per label, and over all nodes; empty: properties not checked.
+  std::map<std::string, std::set<std::string>> label_properties;
+  std::set<std::string> properties;
+  bool partial_graph = false;                 // a filtered capture: a missing label is a warning
 };
 
-// Fails with kInvalidInput listing, one per line with its YAML line, every rule whose table,
-// column or label does not exist in `schema`.
-Status ValidateRules(const RuleSet& rules, const Schema& schema);
+// One mismatch between a rules file and a backup's schema, at its YAML line. `message` reads
+// "table 'users' has no column 'emial' in <where>", where <where> is ValidateRules' `in`.
+struct RuleProblem {
+  std::string file;
+  int line = 0;
+  std::string message;
+  bool warning = false;  // the object may exist outside a partial capture: not an error
+  std::string ToString() const { return file + ":" + std::to_string(line) + ": " + message; }
+};
+
+// Every rule (of every group, profiles aside) whose table, column (in `set`, `where` or a
+// template), label or node property does not exist in `schema`, and every reduction table or
+// window column that does not; each at the line of the offending entry. `in` ends each message
+// ("backup summit-backup-full-...", default "the backup").
+std::vector<RuleProblem> CheckRules(const RuleSet& rules, const Schema& schema, std::string_view in = "the backup");
+
+// Fails with kInvalidInput listing the errors of CheckRules, one per line ("file:line: what").
+Status ValidateRules(const RuleSet& rules, const Schema& schema, std::string_view in = "the backup");
+
+// The tables, columns, primary and foreign keys that a PostgreSQL capture records in its
+// attributes ("tables": [{schema, name, columns, primary_key, foreign_keys}], "partial").
+Schema SchemaFromPgAttributes(const nlohmann::json& attributes);
 
 // Redis glob matching, as KEYS/SCAN MATCH.
 bool RedisGlobMatch(std::string_view pattern, std::string_view key);

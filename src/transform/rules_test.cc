@@ -35,6 +35,9 @@ Schema DatasetSchema() {
   s.tables["billing"] = {{"id", "tenant_id", "credit_card", "bank_account", "amount", "billed_at"}, {"id"}, {}};
   s.tables["audit_logs"] = {{"id", "tenant_id", "user_id", "action", "user_ip", "session_data", "created_at", "prev_hash", "hash"}, {"id"}, {}};
   s.tables["events"] = {{"time", "id", "tenant_id", "investigation_id", "type", "payload"}, {"time", "id"}, {}};
+  // Named by the reduction section.
+  for (const char* t : {"tenants", "runbooks", "policies", "catalog"}) s.tables[t] = {{"id", "tenant_id"}, {"id"}, {}};
+  s.tables["analytics_traces"] = {{"time", "trace_id", "tenant_id", "span", "duration_ms"}, {"time", "trace_id"}, {}};
   s.labels = {"User", "Investigation", "Entity", "Classified"};
   return s;
 }
@@ -81,10 +84,12 @@ TEST(Rules, ValidateReportsMissingColumnsTablesAndLabelsWithLines) {
   ASSERT_FALSE(v.has_value());
   const std::string& m = v.error().message();
   EXPECT_NE(m.find("sanitization.yaml:" + std::to_string(LineOf(text, "      phone: {template: \"+1-555-{id:07}\"}")) +
-                   ": set: column 'users.phone' does not exist"), std::string::npos) << m;
-  EXPECT_NE(m.find("sanitization.yaml:" + std::to_string(LineOf(text, "  - table: billing")) + ": table 'billing' does not exist"),
+                   ": table 'users' has no column 'phone' in the backup\n"), std::string::npos) << m;
+  EXPECT_NE(m.find("sanitization.yaml:" + std::to_string(LineOf(text, "  - table: billing")) +
+                   ": table 'billing' does not exist in the backup"),
             std::string::npos) << m;
-  EXPECT_NE(m.find("sanitization.yaml:" + std::to_string(LineOf(text, "  - match: Classified")) + ": label ':Classified'"),
+  EXPECT_NE(m.find("sanitization.yaml:" + std::to_string(LineOf(text, "  - match: Classified")) +
+                   ": label 'Classified' does not exist in the backup"),
             std::string::npos) << m;
 }
 
@@ -96,8 +101,72 @@ TEST(Rules, WhereColumnsAndTemplateInputsAreValidatedToo) {
   s.tables["t"] = {{"a"}, {}, {}};
   auto v = ValidateRules(*r, s);
   ASSERT_FALSE(v.has_value());
-  EXPECT_NE(v.error().message().find("r.yaml:3: where: column 't.nope'"), std::string::npos) << v.error().message();
-  EXPECT_NE(v.error().message().find("r.yaml:7: column 't.missing' used by a"), std::string::npos) << v.error().message();
+  EXPECT_NE(v.error().message().find("r.yaml:5: table 't' has no column 'nope' in the backup"), std::string::npos) << v.error().message();
+  EXPECT_NE(v.error().message().find("r.yaml:7: table 't' has no column 'missing' in the backup"), std::string::npos)
+      << v.error().message();
+}
+
+TEST(Rules, CheckNamesTheBackupAndTheLineOfAMisspelledColumn) {
+  std::string text = ReadShipped();
+  size_t at = text.find("      address: {null: true}");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("      address:").size(), "      adress:");
+  auto r = ParseRules(text, "config/sanitization.yaml");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  auto problems = CheckRules(*r, DatasetSchema(), "backup summit-backup-full-20250120T020000Z");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_FALSE(problems[0].warning);
+  EXPECT_EQ(problems[0].ToString(), "config/sanitization.yaml:" + std::to_string(LineOf(text, "      adress: {null: true}")) +
+                                        ": table 'users' has no column 'adress' in backup summit-backup-full-20250120T020000Z");
+  EXPECT_EQ(ValidateRules(*r, DatasetSchema()).error().code(), ErrorCode::kInvalidInput);
+}
+
+TEST(Rules, PartialCapturesWarnAboutMissingTablesButNotAboutTheirColumns) {
+  auto r = LoadRules(kRulesFile);
+  ASSERT_TRUE(r.has_value());
+  Schema s = DatasetSchema();
+  s.tables.erase("billing");
+  s.tables.erase("configuration");
+  s.partial_tables = true;  // e.g. the minimal set's six tables
+  auto problems = CheckRules(*r, s);
+  ASSERT_EQ(problems.size(), 3u);  // the billing and configuration rules, and configuration as a critical table
+  for (const auto& p : problems) EXPECT_TRUE(p.warning) << p.ToString();
+  EXPECT_TRUE(ValidateRules(*r, s).has_value());
+  auto& cols = s.tables["users"].columns;
+  cols.erase(std::find(cols.begin(), cols.end(), "address"));
+  EXPECT_FALSE(ValidateRules(*r, s).has_value());  // a captured table's columns are always checked
+}
+
+TEST(Rules, GraphPropertiesAreCheckedPerLabel) {
+  auto r = ParseRules("profiles: {dev: {groups: [g]}}\nneo4j:\n  - match: User\n    group: g\n"
+                      "    where: \"u.emial IS NOT NULL\"\n    set:\n      emial: {template: \"dev_{$id}\"}\n"
+                      "  - group: g\n    where: \"n.phone IS NOT NULL\"\n    set: {phone: {constant: x}}\n"
+                      "  - {match: Ghost, group: g, add_labels: [X]}\n",
+                      "r.yaml");
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  Schema s;
+  s.labels = {"User", "Entity"};
+  s.label_properties = {{"User", {"uid", "email", "phone"}}, {"Entity", {"uid", "phone"}}};
+  s.properties = {"uid", "email", "phone"};
+  auto problems = CheckRules(*r, s, "backup B");
+  std::vector<std::string> got;
+  for (const auto& p : problems) got.push_back(p.ToString());
+  EXPECT_EQ(got, (std::vector<std::string>{"r.yaml:5: no node labelled 'User' has property 'emial' in backup B",
+                                            "r.yaml:7: no node labelled 'User' has property 'emial' in backup B",
+                                            "r.yaml:11: label 'Ghost' does not exist in backup B"}));
+}
+
+TEST(Rules, SchemaFromPgAttributesReadsTablesKeysAndPartial) {
+  auto a = nlohmann::json::parse(R"({"partial": true, "tables": [
+      {"schema": "public", "name": "users", "columns": ["id", "email"], "primary_key": ["id"], "foreign_keys": []},
+      {"schema": "audit", "name": "log", "columns": ["id", "user_id"], "primary_key": ["id"],
+       "foreign_keys": [{"name": "f", "columns": ["user_id"], "parent": "public.users", "parent_columns": ["id"]}]}]})");
+  Schema s = SchemaFromPgAttributes(a);
+  EXPECT_TRUE(s.partial_tables);
+  ASSERT_EQ(s.tables.size(), 2u);
+  EXPECT_EQ(s.tables["users"].columns, (std::vector<std::string>{"id", "email"}));
+  ASSERT_EQ(s.tables["audit.log"].foreign_keys.size(), 1u);
+  EXPECT_EQ(s.tables["audit.log"].foreign_keys[0].parent_table, "users");
 }
 
 void ExpectParseError(const std::string& yaml, int line, const std::string& what) {
