@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   }
   RestoreOptions o;
   o.jobs = jobs;
+  // For experiments: POSTGRES_BENCH_MWM=64MB (or "" for the server's setting).
+  if (const char* m = std::getenv("POSTGRES_BENCH_MWM")) o.maintenance_work_mem = m;
   auto r = Restore(*settings, o, **in, nullptr);
   if (!r) {
     std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
@@ -55,7 +57,10 @@ int main(int argc, char** argv) {
   }
   nlohmann::json phases = nlohmann::json::object();
   for (const auto& [phase, s] : r->phase_seconds) phases[phase] = s;
-  std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}, {"phases", phases}}
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& st : r->steps) steps.push_back({st.what, st.start, st.seconds, st.connection});
+  std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}, {"phases", phases},
+                                     {"steps", steps}}
                           .dump()
                           .c_str());
   return 0;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -361,6 +362,8 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
   if (!options.maintenance_work_mem.empty()) {
     session += "SET maintenance_work_mem = " + QuoteLiteral(options.maintenance_work_mem) + ";\n";
   }
+  std::mutex steps_mu;
+  const auto t0 = std::chrono::steady_clock::now();
   auto run = [&](int w, size_t k) -> Status {
     auto& c = conns[static_cast<size_t>(w)];
     if (!c) {
@@ -398,10 +401,10 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         }
       }
     }
-    log::Debug("restore step done", {{"step", s.what},
-                                      {"seconds", std::to_string(std::chrono::duration<double>(
-                                                                     std::chrono::steady_clock::now() - started)
-                                                                     .count())}});
+    auto ended = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(steps_mu);
+    report.steps.push_back({s.what, std::chrono::duration<double>(started - t0).count(),
+                            std::chrono::duration<double>(ended - started).count(), w});
     return Ok();
   };
   SUMMIT_TRY(RunTaskGraph(jobs, tasks, run));

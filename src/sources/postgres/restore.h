@@ -77,8 +77,17 @@ struct RestoreReport {
   uint64_t rows = 0;
   uint64_t bytes = 0;
   double seconds = 0;
-  // Wall time per phase ("schema", "data", "sequences", "indexes", "constraints", "analyze").
+  // Wall time per phase ("schema", "data, indexes, keys, analyze", "sequences", "post-data", "switch").
   std::vector<std::pair<std::string, double>> phase_seconds;
+  // kFull: every step of the graph (a table's load, an index, a foreign key, ANALYZE): when it
+  // started (seconds after the first step began), how long it took, on which connection.
+  struct Step {
+    std::string what;
+    double start = 0;
+    double seconds = 0;
+    int connection = 0;
+  };
+  std::vector<Step> steps;
 };
 
 // Fails with kInvalidInput for an unknown mode/table or a capture that does not fit the mode,
