@@ -62,6 +62,8 @@ dropdb_() { "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 load1() { cut -d' ' -f1-3 /proc/loadavg; }
 for d in $R_SUMMIT $R_PG $R_PHASES; do dropdb_ $d; done
+# The binary's age is not known here: note the checkout's commit and state at the start.
+BUILT="$(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- src || echo ' + uncommitted src changes'); binary from $(date -u -r "$SUMMIT" +%H:%M:%SZ 2>/dev/null || echo "?")"
 
 # ---- the database ---------------------------------------------------------------------------------
 GEN_CMD="generate.py --seed 1 --size $SIZE --only postgres --jobs $JOBS"
@@ -253,7 +255,7 @@ mib() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
 echo
 echo "## postgres_compare: $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, load average now $(load1)"
 echo "database $SRC: $GEN_CMD -> $(mib "$DBSIZE") MiB on disk, $ROWS1 rows; jobs $JOBS"
-echo "$("$SUMMIT" --version 2>/dev/null | head -1), commit $(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- src || echo ' + uncommitted src changes')"
+echo "$("$SUMMIT" --version 2>/dev/null | head -1); checkout at start: $BUILT"
 echo "day 2: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("appended", d["appended"], "updated", {k: v for k, v in d["updated"].items() if not k.endswith("_of")}, "deleted", d["deleted"])' "$T/day2.json")"
 echo
 echo "| run | wall s | peak RSS MiB | stored MiB | day-2 added MiB | load (1/5/15) at start |"

@@ -48,14 +48,15 @@ def rows(sql):
     return [line.split("\t") for line in psql(sql).splitlines() if line]
 
 
-def skewed_pick(table, seed, day, fraction=0.01):
-    """SQL selecting ids of `table` (recent-skewed, deterministic): rank by created_at desc, keep a
+def skewed_pick(table, seed, day, recent="created_at", fraction=0.01):
+    """SQL selecting ids of `table` (recent-skewed, deterministic): rank by `recent` desc, keep a
     row when its md5-derived uniform number < 0.1 * exp(-rank / (N/10)) * (fraction / 0.01)."""
+    order = "created_at DESC, id DESC" if recent == "created_at" else "length(id::text) DESC, id DESC"
     return """SELECT id FROM (
-  SELECT id, row_number() OVER (ORDER BY created_at DESC, id DESC) - 1 AS rk, count(*) OVER () AS n
+  SELECT id, row_number() OVER (ORDER BY {order}) - 1 AS rk, count(*) OVER () AS n
   FROM {t}) x
 WHERE ('x' || substr(md5('{seed}:day{day}:{t}:' || id), 1, 8))::bit(32)::bigint / 4294967296.0
-      < {scale} * exp(-rk / greatest(n / 10.0, 1))""".format(t=table, seed=seed, day=day, scale=10 * fraction)
+      < {scale} * exp(-rk / greatest(n / 10.0, 1))""".format(t=table, seed=seed, day=day, scale=10 * fraction, order=order)
 
 
 def main():
@@ -64,6 +65,9 @@ def main():
     ap.add_argument("--day", type=int, default=1, help="which day after the anchor (default 1); days apply in order")
     ap.add_argument("--anchor", type=g.parse_anchor, default=g.parse_anchor(g.DEFAULT_ANCHOR),
                     help="the dataset's anchor as given to generate.py (default %s)" % g.DEFAULT_ANCHOR)
+    ap.add_argument("--recent", choices=["created_at", "id"], default="created_at",
+                    help="what 'recent' means for the updates: created_at (default; in generated data it is not "
+                         "correlated with the physical order) or id (insertion order, as in a live database)")
     ap.add_argument("--force", action="store_true", help="allow a PGHOST that is not on loopback, or a day already applied")
     a = ap.parse_args()
     host = os.environ.get("PGHOST", "")
@@ -162,7 +166,7 @@ UPDATE entities e SET
   phone_number = CASE WHEN e.kind IN ('person', 'phone') AND ('x' || substr(md5('{seed}:day{day}:ph:' || e.id), 1, 2))::bit(8)::int < 64
                       THEN '+1 (415) ' || lpad((('x' || substr(md5('{seed}:day{day}:ph:' || e.id), 3, 6))::bit(24)::int % 10000000)::text, 7, '0')
                       ELSE e.phone_number END
-FROM day_entities d WHERE e.id = d.id;""".format(pick=skewed_pick("entities", a.seed, a.day), seed=a.seed, day=a.day, lo_date=lo[:10]))
+FROM day_entities d WHERE e.id = d.id;""".format(pick=skewed_pick("entities", a.seed, a.day, a.recent), seed=a.seed, day=a.day, lo_date=lo[:10]))
     sql.append("""CREATE TEMP TABLE day_investigations ON COMMIT DROP AS {pick};
 UPDATE investigations i SET
   status = CASE i.status WHEN 'open' THEN 'active' WHEN 'active' THEN
@@ -170,7 +174,7 @@ UPDATE investigations i SET
                 WHEN 'on_hold' THEN 'active' WHEN 'closed' THEN 'archived' ELSE i.status END,
   internal_notes = coalesce(i.internal_notes || E'\\n', '') || '{lo_date}: reviewed, ' ||
                    (1 + ('x' || substr(md5('{seed}:day{day}:nt:' || i.id), 1, 4))::bit(16)::int % 40) || ' new leads'
-FROM day_investigations d WHERE i.id = d.id;""".format(pick=skewed_pick("investigations", a.seed, a.day),
+FROM day_investigations d WHERE i.id = d.id;""".format(pick=skewed_pick("investigations", a.seed, a.day, a.recent),
                                                           seed=a.seed, day=a.day, lo_date=lo[:10]))
 
     # ---- a few deletes, children first (provenance -> entities; tasks cascade with runs)
@@ -196,7 +200,7 @@ UNION ALL SELECT 'tasks', count(*) FROM tasks UNION ALL SELECT 'policy_decisions
     after = dict((k, int(v)) for k, v in rows("""SELECT 'provenance', count(*) FROM provenance UNION ALL SELECT 'runs', count(*) FROM runs
 UNION ALL SELECT 'tasks', count(*) FROM tasks UNION ALL SELECT 'policy_decisions', count(*) FROM policy_decisions"""))
     summary = {
-        "seed": a.seed, "day": a.day, "from": lo, "to": hi,
+        "seed": a.seed, "day": a.day, "from": lo, "to": hi, "recent": a.recent,
         "appended": {"events": add_ev, "analytics_traces": add_tr, "audit_logs": add_au},
         "updated": {"entities": changed["entities_updated"], "investigations": changed["investigations_updated"],
                     "entities_of": int(n_ent), "investigations_of": int(n_inv)},
