@@ -6,22 +6,43 @@
 //   repo_bench chunks  [--mb N]            day-1 / day-2 dedup for several chunker settings
 //   repo_bench pipeline [--mb N] [--dir D] backup N MB to a local repository, restore it,
 //                                          report MB/s, CPU use and peak RSS
+//   repo_bench gen --mb N --day 1|2 -o FILE  write the day-1 or day-2 dump (same rows as above;
+//                                          day 2 = a realistic day of changes) to FILE or "-"
+//   repo_bench stream backup  --repo DIR --in FILE|- [--id ID]
+//   repo_bench stream restore --repo DIR --out FILE|- [--id ID]
+//                                          the production path end to end: repo::Repository
+//                                          over storage::LocalBackend, SnapshotWriter/Reader,
+//                                          chunker / zstd level / workers from the CLI config
+//                                          (config/backup-sets.yaml or $SUMMIT_DR_CONFIG), the
+//                                          CLI's Argon2id key parameters; password from
+//                                          $ENCRYPTION_KEY (default "bench"). Prints one
+//                                          "key=value" line (seconds, MB/s, cores, RSS, new bytes)
+//                                          to stderr; used by bench/repo_vs_restic.sh.
 // The input is COPY-text rows generated on the fly (never held in memory), so RSS reflects
 // the pipeline, not the input. Writes a table to stdout.
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "codec/chunker.h"
+#include "config/config.h"
 #include "codec/compress.h"
 #include "core/clock.h"
 #include "crypto/crypto.h"
@@ -319,22 +340,340 @@ void Pipeline(uint64_t mb, const std::string& dir) {
   std::filesystem::remove_all(dir, ec);
 }
 
+// --- end-to-end subcommands --------------------------------------------------------------------
+
+int Gen(uint64_t mb, int day, const std::string& out) {
+  FILE* f = out == "-" ? stdout : std::fopen(out.c_str(), "wb");
+  if (!f) {
+    std::fprintf(stderr, "cannot open %s: %s\n", out.c_str(), std::strerror(errno));
+    return 1;
+  }
+  uint64_t n = 0;
+  bool ok = true;
+  GenerateDump(mb << 20, day, [&](std::string_view s) {
+    if (ok && std::fwrite(s.data(), 1, s.size(), f) != s.size()) ok = false;
+    n += s.size();
+  });
+  if (std::fflush(f) != 0) ok = false;
+  if (f != stdout && std::fclose(f) != 0) ok = false;
+  if (!ok) {
+    std::fprintf(stderr, "writing %s failed: %s\n", out.c_str(), std::strerror(errno));
+    return 1;
+  }
+  std::fprintf(stderr, "gen day=%d bytes=%llu\n", day, static_cast<unsigned long long>(n));
+  return 0;
+}
+
+// Hands 1 MiB blocks from one thread to another and back (a free list), so that file I/O runs
+// on its own thread, overlapped with the pipeline: a reader thread ahead of a backup, a writer
+// thread behind a restore. At most `depth` blocks exist.
+class BlockPipe {
+ public:
+  struct Block {
+    std::vector<uint8_t> data;
+    size_t size = 0;
+  };
+  explicit BlockPipe(size_t depth) {
+    for (size_t i = 0; i < depth; ++i) free_.push_back(Block{std::vector<uint8_t>(1 << 20), 0});
+  }
+  // Producer: an empty block (false when the consumer gave up).
+  bool GetFree(Block& b) { return Take(free_, b); }
+  void PutFull(Block b) { Give(full_, std::move(b)); }
+  // Consumer: the next full block (false at the end, after Finish).
+  bool GetFull(Block& b) { return Take(full_, b); }
+  void PutFree(Block b) { Give(free_, std::move(b)); }
+  void Finish() {
+    std::lock_guard l(mu_);
+    done_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  bool Take(std::deque<Block>& q, Block& b) {
+    std::unique_lock l(mu_);
+    cv_.wait(l, [&] { return !q.empty() || done_; });
+    if (q.empty()) return false;
+    b = std::move(q.front());
+    q.pop_front();
+    return true;
+  }
+  void Give(std::deque<Block>& q, Block b) {
+    std::lock_guard l(mu_);
+    q.push_back(std::move(b));
+    cv_.notify_all();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Block> free_, full_;
+  bool done_ = false;
+};
+
+// The CLI's repository settings (src/cli/context.cc: Context::Open).
+struct CliSettings {
+  repo::InitOptions init;
+  repo::OpenOptions open;
+  SecretString password{"bench"};
+};
+
+Result<CliSettings> LoadCliSettings() {
+  auto env = config::ProcessEnv();
+  SUMMIT_ASSIGN_OR_RETURN(config::Config c, config::LoadConfig(config::ResolveConfigPath("", env), env));
+  CliSettings s;
+  s.init.chunker.min_size = c.chunker.min_bytes;
+  s.init.chunker.avg_size = c.chunker.avg_bytes;
+  s.init.chunker.max_size = c.chunker.max_bytes;
+  s.init.zstd_level = c.compression.level;
+  s.init.workers = c.jobs;
+  s.init.kdf = crypto::KdfParams{};  // the CLI's default Argon2id parameters
+  s.open.workers = c.jobs;
+  if (const char* k = std::getenv("ENCRYPTION_KEY"); k && *k) s.password = SecretString(k);
+  return s;
+}
+
+void Report(const char* op, uint64_t bytes, double secs, double cpu, const std::string& extra) {
+  std::fprintf(stderr,
+               "%s bytes=%llu seconds=%.3f mbps=%.1f cores=%.2f peak_rss_mib=%ld%s\n", op,
+               static_cast<unsigned long long>(bytes), secs, bytes / 1e6 / secs, cpu / secs, PeakRssMiB(),
+               extra.c_str());
+}
+
+int StreamBackup(const std::string& dir, const std::string& in, const std::string& id) {
+  auto settings = LoadCliSettings();
+  if (!settings) {
+    std::fprintf(stderr, "config: %s\n", settings.error().ToString().c_str());
+    return 1;
+  }
+  double cpu0 = CpuSeconds();
+  auto t0 = Clock::now();
+  int fd = in == "-" ? 0 : ::open(in.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    std::fprintf(stderr, "cannot open %s: %s\n", in.c_str(), std::strerror(errno));
+    return 1;
+  }
+  auto backend = storage::LocalBackend::Open(dir);
+  if (!backend) {
+    std::fprintf(stderr, "%s\n", backend.error().ToString().c_str());
+    return 1;
+  }
+  SystemClock clock;
+  auto repo = repo::Repository::Open(**backend, settings->password, settings->open);
+  bool created = false;
+  if (!repo && repo.error().code() == ErrorCode::kNotFound) {
+    repo = repo::Repository::Init(**backend, settings->password, settings->init, clock);
+    created = true;
+  }
+  if (!repo) {
+    std::fprintf(stderr, "repository: %s\n", repo.error().ToString().c_str());
+    return 1;
+  }
+  repo::SnapshotInfo info;
+  info.id = id;
+  info.set = "full";
+  info.tool_version = SUMMIT_VERSION;
+  auto writer = repo::SnapshotWriter::Begin(**repo, info, clock);
+  if (!writer) {
+    std::fprintf(stderr, "snapshot: %s\n", writer.error().ToString().c_str());
+    return 1;
+  }
+  auto comp = (*writer)->Component("postgres");
+  if (!comp) {
+    std::fprintf(stderr, "component: %s\n", comp.error().ToString().c_str());
+    return 1;
+  }
+  auto sink = (*comp)->OpenStream("data/public.users");
+  if (!sink) {
+    std::fprintf(stderr, "stream: %s\n", sink.error().ToString().c_str());
+    return 1;
+  }
+  // The input is read on its own thread, a few MiB ahead (as a database connection delivers a
+  // dump while the pipeline works); the pipeline runs on this thread and the repository's pool.
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  BlockPipe pipe(8);
+  int read_errno = 0;
+  std::thread reader([&] {
+    BlockPipe::Block b;
+    while (pipe.GetFree(b)) {
+      b.size = 0;
+      while (b.size < b.data.size()) {
+        ssize_t n = ::read(fd, b.data.data() + b.size, b.data.size() - b.size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) read_errno = errno;
+        if (n <= 0) break;
+        b.size += static_cast<size_t>(n);
+      }
+      if (b.size == 0) break;
+      pipe.PutFull(std::move(b));
+    }
+    pipe.Finish();
+  });
+  uint64_t total = 0;
+  Status st = Ok();
+  BlockPipe::Block b;
+  while (pipe.GetFull(b)) {
+    total += b.size;
+    if (st) st = (*sink)->Write(ByteView(b.data.data(), b.size));
+    if (!st) pipe.Finish();
+    pipe.PutFree(std::move(b));
+  }
+  reader.join();
+  if (fd != 0) ::close(fd);
+  if (read_errno != 0) {
+    std::fprintf(stderr, "reading %s: %s\n", in.c_str(), std::strerror(read_errno));
+    return 1;
+  }
+  if (!st) {
+    std::fprintf(stderr, "backup: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  st = (*sink)->Close();
+  if (!st) {
+    std::fprintf(stderr, "backup: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  auto meta = (*writer)->Finish();
+  if (!meta) {
+    std::fprintf(stderr, "finish: %s\n", meta.error().ToString().c_str());
+    return 1;
+  }
+  double secs = Seconds(t0, Clock::now());
+  uint64_t new_bytes = (*meta).value("new_bytes", uint64_t{0});
+  Report("backup", total, secs, CpuSeconds() - cpu0,
+         " new_bytes=" + std::to_string(new_bytes) + " workers=" + std::to_string((*repo)->workers()) +
+             " zstd=" + std::to_string((*repo)->config().zstd_level) +
+             " chunker=" + std::to_string((*repo)->config().chunker.min_size >> 10) + "/" +
+             std::to_string((*repo)->config().chunker.avg_size >> 10) + "/" +
+             std::to_string((*repo)->config().chunker.max_size >> 10) + "KiB" + (created ? " init=1" : ""));
+  return 0;
+}
+
+int StreamRestore(const std::string& dir, const std::string& out, const std::string& id) {
+  auto settings = LoadCliSettings();
+  if (!settings) {
+    std::fprintf(stderr, "config: %s\n", settings.error().ToString().c_str());
+    return 1;
+  }
+  double cpu0 = CpuSeconds();
+  auto t0 = Clock::now();
+  auto backend = storage::LocalBackend::Open(dir, false);
+  if (!backend) {
+    std::fprintf(stderr, "%s\n", backend.error().ToString().c_str());
+    return 1;
+  }
+  auto repo = repo::Repository::Open(**backend, settings->password, settings->open);
+  if (!repo) {
+    std::fprintf(stderr, "repository: %s\n", repo.error().ToString().c_str());
+    return 1;
+  }
+  auto reader = repo::SnapshotReader::Open(**repo, id);
+  if (!reader) {
+    std::fprintf(stderr, "snapshot: %s\n", reader.error().ToString().c_str());
+    return 1;
+  }
+  auto comp = (*reader)->Component("postgres");
+  if (!comp) {
+    std::fprintf(stderr, "component: %s\n", comp.error().ToString().c_str());
+    return 1;
+  }
+  auto src = (*comp)->OpenStream("data/public.users");
+  if (!src) {
+    std::fprintf(stderr, "stream: %s\n", src.error().ToString().c_str());
+    return 1;
+  }
+  int fd = out == "-" ? 1 : ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    std::fprintf(stderr, "cannot open %s: %s\n", out.c_str(), std::strerror(errno));
+    return 1;
+  }
+  // The output is written on its own thread, behind the pipeline (as a restore feeds a
+  // database connection while the next chunks are decoded).
+  BlockPipe pipe(8);
+  int write_errno = 0;
+  std::thread writer([&] {
+    BlockPipe::Block b;
+    while (pipe.GetFull(b)) {
+      for (size_t off = 0; off < b.size && write_errno == 0;) {
+        ssize_t n = ::write(fd, b.data.data() + off, b.size - off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) write_errno = errno;
+        else off += static_cast<size_t>(n);
+      }
+      if (write_errno != 0) break;
+      pipe.PutFree(std::move(b));
+    }
+    pipe.Finish();
+  });
+  uint64_t total = 0;
+  std::optional<Error> failed;
+  BlockPipe::Block b;
+  while (pipe.GetFree(b)) {
+    auto r = (*src)->Read(b.data);
+    if (!r) {
+      failed = r.error();
+      break;
+    }
+    if (*r == 0) break;
+    b.size = *r;
+    total += *r;
+    pipe.PutFull(std::move(b));
+  }
+  pipe.Finish();
+  writer.join();
+  if (failed) {
+    std::fprintf(stderr, "restore: %s\n", failed->ToString().c_str());
+    return 1;
+  }
+  if (write_errno != 0) {
+    std::fprintf(stderr, "writing %s: %s\n", out.c_str(), std::strerror(write_errno));
+    return 1;
+  }
+  if (fd != 1 && ::close(fd) != 0) {
+    std::fprintf(stderr, "closing %s: %s\n", out.c_str(), std::strerror(errno));
+    return 1;
+  }
+  Report("restore", total, Seconds(t0, Clock::now()), CpuSeconds() - cpu0,
+         " verified=sha256 workers=" + std::to_string((*repo)->workers()));
+  return 0;
+}
+
 }  // namespace
 }  // namespace summit
 
 int main(int argc, char** argv) {
   std::string mode = argc > 1 ? argv[1] : "micro";
+  int first = 2;
+  std::string sub;
+  if (mode == "stream") {
+    sub = argc > 2 ? argv[2] : "";
+    first = 3;
+  }
   uint64_t mb = 64;
-  std::string dir = "/tmp/summit-repo-bench";
-  for (int i = 2; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--mb") == 0) mb = std::stoull(argv[i + 1]);
-    else if (std::strcmp(argv[i], "--dir") == 0) dir = argv[i + 1];
+  int day = 1;
+  std::string dir = "/tmp/summit-repo-bench", in, out, id = "bench-1";
+  for (int i = first; i + 1 < argc; i += 2) {
+    std::string_view a = argv[i];
+    if (a == "--mb") mb = std::stoull(argv[i + 1]);
+    else if (a == "--dir" || a == "--repo") dir = argv[i + 1];
+    else if (a == "--day") day = std::stoi(argv[i + 1]);
+    else if (a == "--in") in = argv[i + 1];
+    else if (a == "--out" || a == "-o") out = argv[i + 1];
+    else if (a == "--id") id = argv[i + 1];
+    else {
+      std::fprintf(stderr, "unknown option %s\n", argv[i]);
+      return 2;
+    }
   }
   if (mode == "micro") summit::Micro(mb);
   else if (mode == "chunks") summit::Chunks(mb);
   else if (mode == "pipeline") summit::Pipeline(mb, dir);
+  else if (mode == "gen" && !out.empty() && day >= 1) return summit::Gen(mb, day, out);
+  else if (mode == "stream" && sub == "backup" && !in.empty()) return summit::StreamBackup(dir, in, id);
+  else if (mode == "stream" && sub == "restore" && !out.empty()) return summit::StreamRestore(dir, out, id);
   else {
-    std::fprintf(stderr, "usage: repo_bench micro|chunks|pipeline [--mb N] [--dir D]\n");
+    std::fprintf(stderr,
+                 "usage: repo_bench micro|chunks|pipeline [--mb N] [--dir D]\n"
+                 "       repo_bench gen --mb N --day 1|2 -o FILE|-\n"
+                 "       repo_bench stream backup --repo DIR --in FILE|- [--id ID]\n"
+                 "       repo_bench stream restore --repo DIR --out FILE|- [--id ID]\n");
     return 2;
   }
   return 0;

@@ -29,15 +29,20 @@ bool CompressIfSmaller(ByteView in, int level, Bytes& out) {
   return true;
 }
 
-Result<Bytes> Decompress(ByteView in, size_t raw_size) {
+Status DecompressInto(ByteView in, std::span<uint8_t> out) {
   thread_local std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
-  Bytes out(raw_size);
   size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), in.data(), in.size());
   if (ZSTD_isError(n))
     return Fail(ErrorCode::kCorruption, std::string("zstd: ") + ZSTD_getErrorName(n));
-  if (n != raw_size)
+  if (n != out.size())
     return Fail(ErrorCode::kCorruption,
-                "zstd frame expanded to " + std::to_string(n) + " bytes, expected " + std::to_string(raw_size));
+                "zstd frame expanded to " + std::to_string(n) + " bytes, expected " + std::to_string(out.size()));
+  return Ok();
+}
+
+Result<Bytes> Decompress(ByteView in, size_t raw_size) {
+  Bytes out(raw_size);
+  SUMMIT_TRY(DecompressInto(in, out));
   return out;
 }
 

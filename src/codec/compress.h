@@ -5,6 +5,8 @@
 // Thread-safety: functions use a thread-local zstd context each; safe from many threads.
 #pragma once
 
+#include <span>
+
 #include "core/bytes.h"
 #include "core/result.h"
 
@@ -18,6 +20,9 @@ bool CompressIfSmaller(ByteView in, int level, Bytes& out);
 
 // Decompresses a zstd frame that must expand to exactly `raw_size` bytes; kCorruption otherwise.
 Result<Bytes> Decompress(ByteView in, size_t raw_size);
+// As Decompress, into `out` (exactly the raw size): no allocation, no zero-filling; restore
+// decodes runs of chunks straight into one reused buffer with it.
+Status DecompressInto(ByteView in, std::span<uint8_t> out);
 
 // Fails with kInvalidInput outside zstd's levels (1..22; negative "fast" levels down to -7).
 Status ValidateZstdLevel(int level);

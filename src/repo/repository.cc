@@ -300,8 +300,26 @@ void Repository::StoreChunk(const std::shared_ptr<StreamWriter::State>& state, s
   JobDone();
 }
 
+Bytes Repository::TakePackBufferLocked() {
+  Bytes buf;
+  if (!spare_packs_.empty()) {
+    buf = std::move(spare_packs_.back());
+    spare_packs_.pop_back();
+  }
+  // Room for a full pack, its last blob and the header, so appends never reallocate.
+  buf.reserve(config_.pack_size + (1u << 20));
+  return buf;
+}
+
+void Repository::RecyclePackBuffer(Bytes buf) {
+  buf.clear();
+  std::lock_guard lock(pack_mu_);
+  if (spare_packs_.size() < kSparePackBuffers) spare_packs_.push_back(std::move(buf));
+}
+
 Status Repository::AppendToPack(const PackBlob& blob_in, ByteView sealed) {
   std::unique_lock lock(pack_mu_);
+  if (open_pack_.data.capacity() == 0) open_pack_.data = TakePackBufferLocked();
   PackBlob blob = blob_in;
   blob.offset = static_cast<uint32_t>(open_pack_.data.size());
   open_pack_.data.insert(open_pack_.data.end(), sealed.begin(), sealed.end());
@@ -309,7 +327,7 @@ Status Repository::AppendToPack(const PackBlob& blob_in, ByteView sealed) {
   if (open_pack_.data.size() < config_.pack_size) return Ok();
   OpenPack full = std::move(open_pack_);
   open_pack_ = OpenPack{};
-  open_pack_.data.reserve(config_.pack_size + (1u << 20));
+  open_pack_.data = TakePackBufferLocked();
   lock.unlock();
   return UploadPack(std::move(full));
 }
@@ -341,6 +359,7 @@ Status Repository::UploadPack(OpenPack pack) {
     return Fail(std::move(e));
   }
   bytes_uploaded_ += pack.data.size();
+  RecyclePackBuffer(std::move(pack.data));
   std::lock_guard lock(index_mu_);
   AddIndexEntriesLocked(id, pack.blobs);
   for (const auto& b : pack.blobs) in_flight_.erase(b.id);
@@ -498,22 +517,31 @@ Status Repository::CompactIndex() {
 // ---------------------------------------------------------------------------------------------
 // Read path
 
-Result<Bytes> Repository::DecodeBlob(const std::string& key, const PackBlob& blob, ByteView sealed) const {
+Status Repository::DecodeBlobInto(const std::string& key, const PackBlob& blob, ByteView sealed, bool verify_id,
+                                  std::span<uint8_t> out) const {
   const BlobId& id = blob.id;
   auto plain = crypto::Open(master_.encryption, sealed, IdView(id));
   if (!plain.has_value())
     return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key +
                                             " fails authentication (the pack is damaged)");
-  Bytes raw;
+  if (out.size() != blob.raw_length)
+    return Fail(ErrorCode::kInternal, "chunk " + IdHex(id).substr(0, 16) + ": output buffer of the wrong size");
   if (blob.flags & kBlobCompressed) {
-    auto d = codec::Decompress(*plain, blob.raw_length);
-    if (!d.has_value()) return Fail(d.error().Context("chunk " + IdHex(id).substr(0, 16) + " in pack " + key));
-    raw = std::move(*d);
+    Status st = codec::DecompressInto(*plain, out);
+    if (!st) return Fail(st.error().Context("chunk " + IdHex(id).substr(0, 16) + " in pack " + key));
   } else {
-    raw = std::move(*plain);
+    if (plain->size() != blob.raw_length)
+      return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
+    std::memcpy(out.data(), plain->data(), plain->size());
   }
-  if (raw.size() != blob.raw_length || crypto::HmacSha256(master_.id, raw) != id)
+  if (verify_id && crypto::HmacSha256(master_.id, out) != id)
     return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
+  return Ok();
+}
+
+Result<Bytes> Repository::DecodeBlob(const std::string& key, const PackBlob& blob, ByteView sealed) const {
+  Bytes raw(blob.raw_length);
+  SUMMIT_TRY(DecodeBlobInto(key, blob, sealed, true, raw));
   return raw;
 }
 
@@ -526,24 +554,49 @@ Result<Bytes> Repository::LoadBlob(const BlobId& id) {
   return std::move(run[0]);
 }
 
-Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run) {
-  std::vector<Bytes> out;
-  if (run.empty()) return out;
-  std::string key = PackKey(pack);
+Result<Bytes> Repository::ReadRun(const std::string& key, const std::vector<PackBlob>& run) {
   uint64_t start = run.front().offset;
   uint64_t length = static_cast<uint64_t>(run.back().offset) + run.back().stored_length - start;
   SUMMIT_ASSIGN_OR_RETURN_CTX(Bytes data, backend_->Get(key, start, length),
                               "reading chunk " + IdHex(run.front().id).substr(0, 16) + " from pack " + key);
-  out.reserve(run.size());
   for (const auto& b : run) {
     uint64_t off = b.offset - start;
-    if (off + b.stored_length > data.size())
+    if (b.offset < start || off + b.stored_length > data.size())
       return Fail(ErrorCode::kCorruption, "pack " + key + " is truncated: chunk " + IdHex(b.id).substr(0, 16) +
                                               " at offset " + std::to_string(b.offset) + " is cut short");
+  }
+  return data;
+}
+
+Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run) {
+  std::vector<Bytes> out;
+  if (run.empty()) return out;
+  std::string key = PackKey(pack);
+  SUMMIT_ASSIGN_OR_RETURN(Bytes data, ReadRun(key, run));
+  out.reserve(run.size());
+  for (const auto& b : run) {
+    uint64_t off = b.offset - run.front().offset;
     SUMMIT_ASSIGN_OR_RETURN(Bytes raw, DecodeBlob(key, b, ByteView(data.data() + off, b.stored_length)));
     out.push_back(std::move(raw));
   }
   return out;
+}
+
+Status Repository::DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
+                                     std::span<uint8_t> out) {
+  if (run.empty()) return Ok();
+  std::string key = PackKey(pack);
+  SUMMIT_ASSIGN_OR_RETURN(Bytes data, ReadRun(key, run));
+  size_t pos = 0;
+  for (const auto& b : run) {
+    if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "run buffer too small");
+    uint64_t off = b.offset - run.front().offset;
+    SUMMIT_TRY(DecodeBlobInto(key, b, ByteView(data.data() + off, b.stored_length), verify_ids,
+                              out.subspan(pos, b.raw_length)));
+    pos += b.raw_length;
+  }
+  if (pos != out.size()) return Fail(ErrorCode::kInternal, "run buffer size mismatch");
+  return Ok();
 }
 
 namespace {
@@ -562,14 +615,13 @@ class RepoStreamSource final : public ByteSource {
     if (failed_) return Fail(*failed_);
     size_t done = 0;
     while (done < buf.size()) {
-      if (pos_ == CurrentSize()) {
-        if (!NextChunk()) break;
+      if (pos_ == run_.size) {
+        if (!NextRun()) break;
         if (failed_) return Fail(*failed_);
         continue;
       }
-      const Bytes& cur = run_[run_index_];
-      size_t n = std::min(buf.size() - done, cur.size() - pos_);
-      std::memcpy(buf.data() + done, cur.data() + pos_, n);
+      size_t n = std::min(buf.size() - done, run_.size - pos_);
+      std::memcpy(buf.data() + done, run_.data.get() + pos_, n);
       pos_ += n;
       done += n;
     }
@@ -584,70 +636,111 @@ class RepoStreamSource final : public ByteSource {
   }
 
  private:
-  // Runs of chunks contiguous in one pack, up to this many bytes, are fetched with one Get.
+  // Runs of chunks contiguous in one pack are fetched with one Get of at most kMaxRunBytes
+  // stored bytes and decoded by one job into one buffer; a run also stops at kMaxRunRaw
+  // plaintext bytes so that (a) memory is bounded by what the reader holds decoded, whatever
+  // the compression ratio (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream
+  // splits into enough jobs to keep every worker decoding. Jobs are started ahead while the
+  // plaintext they will hold stays under kMaxAheadRaw (and at most kMaxAheadJobs), so peak
+  // memory is about kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size. Run
+  // buffers are reused (no allocation, zero-filling or page faults per run).
   static constexpr uint64_t kMaxRunBytes = 8u << 20;
-  static constexpr size_t kReadAhead = 4;  // runs in flight
+  static constexpr uint64_t kMaxRunRaw = 4u << 20;
+  static constexpr uint64_t kMaxAheadRaw = 32u << 20;
+  static constexpr size_t kMaxAheadJobs = 8;
 
-  size_t CurrentSize() const { return run_index_ < run_.size() ? run_[run_index_].size() : 0; }
+  struct Run {
+    std::unique_ptr<uint8_t[]> data;
+    size_t capacity = 0;
+    size_t size = 0;
+  };
 
-  // Moves to the next chunk; false at the end of the stream.
-  bool NextChunk() {
-    if (run_index_ + 1 < run_.size()) {
-      ++run_index_;
-      pos_ = 0;
-      hasher_.Update(run_[run_index_]);
-      return true;
-    }
+  // Moves to the next run; false at the end of the stream.
+  bool NextRun() {
+    if (run_.data) spare_.push_back(std::move(run_));
+    run_ = Run{};
+    pos_ = 0;
     Fill();
-    if (ahead_.empty()) {
-      run_.clear();
-      run_index_ = 0;
-      pos_ = 0;
-      return false;
-    }
-    Result<std::vector<Bytes>> next = ahead_.front().get();
+    if (ahead_.empty()) return false;
+    Result<Run> next = ahead_.front().get();
     ahead_.pop_front();
+    ahead_raw_ -= ahead_raw_sizes_.front();
+    ahead_raw_sizes_.pop_front();
     Fill();
     if (!next.has_value()) {
       failed_ = next.error();
       return true;
     }
     run_ = std::move(*next);
-    run_index_ = 0;
-    pos_ = 0;
-    if (!run_.empty()) hasher_.Update(run_[0]);
+    // Every byte is hashed once, here, in stream order; the manifest's SHA-256 is compared at
+    // the end (Read returning 0).
+    if (expected_) hasher_.Update(ByteView(run_.data.get(), run_.size));
     return true;
   }
 
+  Run TakeBuffer(size_t size) {
+    Run r;
+    for (size_t i = 0; i < spare_.size(); ++i) {
+      if (spare_[i].capacity >= size) {
+        r = std::move(spare_[i]);
+        spare_.erase(spare_.begin() + static_cast<std::ptrdiff_t>(i));
+        break;
+      }
+    }
+    if (!r.data) {
+      r.capacity = std::max<size_t>(size, kMaxRunRaw + repo_->config().chunker.max_size);
+      r.data.reset(new uint8_t[r.capacity]);  // default-initialized: not zero-filled
+    }
+    r.size = size;
+    return r;
+  }
+
   void Fill() {
-    while (ahead_.size() < kReadAhead && next_ < chunks_.size()) {
+    while (next_ < chunks_.size() &&
+           (ahead_.empty() || (ahead_raw_ < kMaxAheadRaw && ahead_.size() < kMaxAheadJobs))) {
       auto first = repo_->Find(chunks_[next_]);
-      std::function<Result<std::vector<Bytes>>()> job;
+      std::function<Result<Run>()> job;
+      uint64_t raw = 0;
       if (!first) {
+        // Not in the index: LoadBlob reports it (kNotFound with a hint).
         BlobId id = chunks_[next_++];
-        job = [repo = repo_, id]() -> Result<std::vector<Bytes>> {
+        job = [repo = repo_, id]() -> Result<Run> {
           SUMMIT_ASSIGN_OR_RETURN(Bytes b, repo->LoadBlob(id));
-          std::vector<Bytes> v;
-          v.push_back(std::move(b));
-          return v;
+          Run r;
+          r.capacity = r.size = b.size();
+          r.data.reset(new uint8_t[b.size()]);
+          if (!b.empty()) std::memcpy(r.data.get(), b.data(), b.size());
+          return r;
         };
       } else {
         std::vector<PackBlob> run = {first->blob};
         uint64_t bytes = first->blob.stored_length;
+        raw = first->blob.raw_length;
         ++next_;
-        while (next_ < chunks_.size() && bytes < kMaxRunBytes) {
+        while (next_ < chunks_.size() && bytes < kMaxRunBytes && raw < kMaxRunRaw) {
           auto loc = repo_->Find(chunks_[next_]);
           if (!loc || loc->pack != first->pack ||
               loc->blob.offset != run.back().offset + run.back().stored_length)
             break;
           run.push_back(loc->blob);
           bytes += loc->blob.stored_length;
+          raw += loc->blob.raw_length;
           ++next_;
         }
-        job = [repo = repo_, pack = first->pack, run = std::move(run)] { return repo->LoadBlobRun(pack, run); };
+        auto buf = std::make_shared<Run>(TakeBuffer(raw));
+        // Re-hashing each chunk against its id is redundant when the whole stream is hashed
+        // and compared to the manifest (see DecodeBlobRunInto); without a recorded digest the
+        // per-chunk check stays.
+        bool verify_ids = !expected_.has_value();
+        job = [repo = repo_, pack = first->pack, run = std::move(run), buf, verify_ids]() -> Result<Run> {
+          SUMMIT_TRY(repo->DecodeBlobRunInto(pack, run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
+          return std::move(*buf);
+        };
       }
-      auto task = std::make_shared<std::packaged_task<Result<std::vector<Bytes>>()>>(std::move(job));
+      auto task = std::make_shared<std::packaged_task<Result<Run>()>>(std::move(job));
       ahead_.push_back(task->get_future());
+      ahead_raw_sizes_.push_back(raw);
+      ahead_raw_ += raw;
       pool_->Submit([task] { (*task)(); });
     }
   }
@@ -657,9 +750,11 @@ class RepoStreamSource final : public ByteSource {
   std::vector<BlobId> chunks_;
   std::optional<crypto::Digest> expected_;
   size_t next_ = 0;
-  std::deque<std::future<Result<std::vector<Bytes>>>> ahead_;
-  std::vector<Bytes> run_;
-  size_t run_index_ = 0;
+  std::deque<std::future<Result<Run>>> ahead_;
+  std::deque<uint64_t> ahead_raw_sizes_;  // plaintext bytes of each job in ahead_
+  uint64_t ahead_raw_ = 0;
+  std::vector<Run> spare_;  // buffers of consumed runs, reused by later jobs
+  Run run_;                 // the run being read
   size_t pos_ = 0;
   crypto::Sha256Hasher hasher_;
   bool verified_ = false;

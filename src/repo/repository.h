@@ -26,6 +26,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -143,6 +144,13 @@ class Repository {
   // Reads blobs stored back to back in one pack with a single ranged Get (restore reads whole
   // runs of a stream's chunks this way: one request per run instead of one per chunk).
   Result<std::vector<Bytes>> LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run);
+  // As LoadBlobRun, decoding into `out`, which must hold exactly the sum of the blobs' raw
+  // lengths (stream reads decode each run into one reused buffer). With `verify_ids` false the
+  // plaintext is not re-hashed against its id: only for readers that hash the whole stream and
+  // compare it to the manifest's SHA-256 (every blob is still authenticated by AES-GCM with its
+  // id as associated data, so each restored byte is authenticated and hashed once, not twice).
+  Status DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
+                           std::span<uint8_t> out);
 
   // --- index --------------------------------------------------------------------------------
   std::optional<BlobLocation> Find(const BlobId& id) const;
@@ -206,11 +214,21 @@ class Repository {
   // Appends to the open pack; uploads it when full. Call with no lock held.
   Status AppendToPack(const PackBlob& blob, ByteView sealed);
   Status UploadPack(OpenPack pack);
+  // Pack buffers are reused rather than freed: a backup allocates at most (workers + 1 +
+  // kSparePackBuffers) of them whatever its size, instead of leaving freed 16 MiB blocks
+  // scattered over the allocator's per-thread arenas (which grew peak RSS with input size).
+  Bytes TakePackBufferLocked();  // pack_mu_ held
+  void RecyclePackBuffer(Bytes buf);
+  static constexpr size_t kSparePackBuffers = 2;
   void SetError(const Error& e);
   Status WriteError() const;
   void AddIndexEntriesLocked(const PackId& pack, const std::vector<PackBlob>& blobs);
   Status LoadIndexFile(const std::string& key, std::vector<IndexPack>* out);
   Result<Bytes> DecodeBlob(const std::string& pack_key, const PackBlob& blob, ByteView sealed) const;
+  Status DecodeBlobInto(const std::string& pack_key, const PackBlob& blob, ByteView sealed, bool verify_id,
+                        std::span<uint8_t> out) const;
+  // One ranged Get covering the run; checks that every blob lies inside what came back.
+  Result<Bytes> ReadRun(const std::string& pack_key, const std::vector<PackBlob>& run);
   void JobStarted();
   void JobDone();
 
@@ -231,6 +249,7 @@ class Repository {
 
   std::mutex pack_mu_;
   OpenPack open_pack_;
+  std::vector<Bytes> spare_packs_;  // cleared buffers with a pack's capacity
 
   std::mutex flush_mu_;
   std::mutex jobs_mu_;
