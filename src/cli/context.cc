@@ -60,7 +60,7 @@ Status WriteFileAtomic(const std::string& path, const std::string& text, unsigne
   if (ec) return Fail(ErrorCode::kPermission, "creating " + fs::path(path).parent_path().string() + ": " + ec.message());
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return Fail(errno == ENOSPC ? ErrorCode::kNoSpace : ErrorCode::kPermission, "creating " + tmp + ": " + std::strerror(errno));
+  if (fd < 0) return Fail(ErrnoError("creating", tmp, errno));
   size_t off = 0;
   while (off < text.size()) {
     ssize_t n = ::write(fd, text.data() + off, text.size() - off);
@@ -69,15 +69,15 @@ Status WriteFileAtomic(const std::string& path, const std::string& text, unsigne
       int e = errno;
       ::close(fd);
       ::unlink(tmp.c_str());
-      return Fail(e == ENOSPC ? ErrorCode::kNoSpace : ErrorCode::kInternal, "writing " + tmp + ": " + std::strerror(e));
+      return Fail(ErrnoError("writing", tmp, e));
     }
     off += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
-    return Fail(ErrorCode::kInternal, "syncing " + tmp + ": " + std::strerror(errno));
+    return Fail(ErrnoError("syncing", tmp, errno));
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return Fail(ErrorCode::kInternal, "renaming " + tmp + ": " + std::strerror(errno));
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return Fail(ErrnoError("renaming", tmp, errno));
   return Ok();
 }
 

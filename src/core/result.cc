@@ -1,6 +1,25 @@
 #include "core/result.h"
 
+#include <cerrno>
+#include <cstring>
+
 namespace summit {
+
+ErrorCode ErrorCodeFromErrno(int err) {
+  switch (err) {
+    case ENOENT: return ErrorCode::kNotFound;
+    case EACCES: case EPERM: case EROFS: return ErrorCode::kPermission;
+    case ENOSPC: case EDQUOT: return ErrorCode::kNoSpace;
+    case EEXIST: return ErrorCode::kAlreadyExists;
+    case EIO: return ErrorCode::kCorruption;
+    case EINTR: case EAGAIN: return ErrorCode::kTransient;
+    default: return ErrorCode::kInternal;
+  }
+}
+
+Error ErrnoError(const std::string& what, const std::string& path, int err, std::string hint) {
+  return Error(ErrorCodeFromErrno(err), what + " " + path + ": " + std::strerror(err), std::move(hint));
+}
 
 std::string_view ErrorCodeName(ErrorCode code) {
   switch (code) {

@@ -63,6 +63,14 @@ class Error {
   std::string hint_;
 };
 
+// The ErrorCode of a failed system call's errno: ENOENT not found, EACCES/EPERM/EROFS
+// permission, ENOSPC/EDQUOT no space, EEXIST exists, EIO corruption, EINTR/EAGAIN transient,
+// anything else internal.
+ErrorCode ErrorCodeFromErrno(int err);
+
+// "<what> <path>: <strerror>" with the code above, e.g. ErrnoError("writing", "/x/y", errno).
+Error ErrnoError(const std::string& what, const std::string& path, int err, std::string hint = {});
+
 // Wraps an Error to construct a failed Result, like std::unexpected.
 struct Unexpected {
   Error error;

@@ -50,16 +50,6 @@ Status ValidateStreamName(std::string_view name) {
 
 namespace {
 
-Error ErrnoError(const std::string& what, const std::string& path, int err) {
-  ErrorCode code = ErrorCode::kInternal;
-  if (err == ENOENT) code = ErrorCode::kNotFound;
-  else if (err == EACCES || err == EPERM || err == EROFS) code = ErrorCode::kPermission;
-  else if (err == ENOSPC || err == EDQUOT) code = ErrorCode::kNoSpace;
-  else if (err == EEXIST) code = ErrorCode::kAlreadyExists;
-  else if (err == EIO) code = ErrorCode::kCorruption;
-  return Error(code, what + " " + path + ": " + std::strerror(err));
-}
-
 class FileSink final : public ByteSink {
  public:
   FileSink(int fd, std::string path, std::string tmp) : fd_(fd), path_(std::move(path)), tmp_(std::move(tmp)) {}

@@ -94,14 +94,6 @@ bool Selected(const std::string& rel, const std::vector<std::string>& include, c
   return true;
 }
 
-Error ErrnoError(const std::string& what, const std::string& path, int err) {
-  ErrorCode code = ErrorCode::kInternal;
-  if (err == ENOENT) code = ErrorCode::kNotFound;
-  if (err == EACCES || err == EPERM || err == EROFS) code = ErrorCode::kPermission;
-  if (err == ENOSPC || err == EDQUOT) code = ErrorCode::kNoSpace;
-  return Error(code, what + " " + path + ": " + std::strerror(err));
-}
-
 // Collects matching regular files under root, sorted (a stable order gives stable streams).
 Result<std::vector<std::string>> Walk(const std::string& root, const std::vector<std::string>& include,
                                       const std::vector<std::string>& exclude) {

@@ -15,25 +15,17 @@
 namespace summit::storage {
 namespace {
 
-Error ErrnoError(std::string what, const std::string& path, int err) {
-  ErrorCode code = ErrorCode::kInternal;
-  std::string hint;
-  switch (err) {
-    case ENOENT: code = ErrorCode::kNotFound; break;
-    case EACCES: case EPERM: case EROFS:
-      code = ErrorCode::kPermission;
-      hint = "check the repository directory's owner and mode, and that the filesystem is writable";
-      break;
-    case ENOSPC: case EDQUOT:
-      code = ErrorCode::kNoSpace;
-      hint = "free space on the repository's filesystem, or prune old snapshots";
-      break;
-    case EIO: code = ErrorCode::kCorruption; break;
-    case EEXIST: code = ErrorCode::kAlreadyExists; break;
-    case EINTR: case EAGAIN: code = ErrorCode::kTransient; break;
-    default: break;
+// A failed system call on the repository, with what to do about the common causes.
+Error ErrnoError(const std::string& what, const std::string& path, int err) {
+  switch (ErrorCodeFromErrno(err)) {
+    case ErrorCode::kPermission:
+      return summit::ErrnoError(what, path, err,
+                                "check the repository directory's owner and mode, and that the filesystem is writable");
+    case ErrorCode::kNoSpace:
+      return summit::ErrnoError(what, path, err, "free space on the repository's filesystem, or prune old snapshots");
+    default:
+      return summit::ErrnoError(what, path, err);
   }
-  return Error(code, what + " " + path + ": " + std::strerror(err), std::move(hint));
 }
 
 // RAII file descriptor.
