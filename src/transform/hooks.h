@@ -43,6 +43,10 @@ class PgRowTransform {
   // data reducer's foreign-key integrity) need it; sinks must feed a parent table completely
   // and call EndTable before feeding its children. The default does nothing.
   virtual Status EndTable(const PgTable& table) const { return Ok(); }
+  // True when a row's fate depends on rows of other tables (the reducer keeps a child row only
+  // when its parent row was kept): sinks then load each parent before its children, at the cost
+  // of parallelism. A transform that looks at one row at a time (the sanitizer) says false.
+  virtual bool NeedsParentsFirst() const { return false; }
 };
 
 // --- Neo4j ---------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class Reducer final : public PgRowTransform {
   bool Applies(const PgTable& table) const override;
   Result<bool> Apply(const PgTable& table, PgRow& row) const override;
   Status EndTable(const PgTable& table) const override;
+  bool NeedsParentsFirst() const override { return true; }
 
   struct Stats {
     uint64_t kept = 0;

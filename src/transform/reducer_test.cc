@@ -1,4 +1,5 @@
 #include "transform/reducer.h"
+#include "transform/sanitizer.h"
 
 #include <gtest/gtest.h>
 
@@ -53,6 +54,14 @@ TEST(Reducer, TableOrderPutsParentsFirst) {
   EXPECT_LT(pos("investigations"), pos("runs"));
   EXPECT_LT(pos("runs"), pos("tasks"));
   EXPECT_LT(pos("users"), pos("audit_logs"));
+}
+
+TEST(Reducer, AsksForParentsFirstAndSoDoesAChainHoldingIt) {
+  auto r = Reducer::Create(Rules(), 0.1, Summit(), At("2025-01-20 00:00:00+00"));
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_TRUE((*r)->NeedsParentsFirst());
+  EXPECT_TRUE(ChainedPgTransform({r->get()}).NeedsParentsFirst());
+  EXPECT_FALSE(ChainedPgTransform({}).NeedsParentsFirst());
 }
 
 TEST(Reducer, SamplesAboutTheFactorDeterministically) {

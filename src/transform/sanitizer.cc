@@ -386,6 +386,10 @@ Result<bool> ChainedPgTransform::Apply(const PgTable& table, PgRow& row) const {
   return true;
 }
 
+bool ChainedPgTransform::NeedsParentsFirst() const {
+  return std::any_of(parts_.begin(), parts_.end(), [](const PgRowTransform* p) { return p->NeedsParentsFirst(); });
+}
+
 Status ChainedPgTransform::EndTable(const PgTable& table) const {
   for (const auto* p : parts_) SUMMIT_TRY(p->EndTable(table));
   return Ok();

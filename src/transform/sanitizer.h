@@ -88,6 +88,7 @@ class ChainedPgTransform final : public PgRowTransform {
   bool Applies(const PgTable& table) const override;
   Result<bool> Apply(const PgTable& table, PgRow& row) const override;
   Status EndTable(const PgTable& table) const override;
+  bool NeedsParentsFirst() const override;
 
  private:
   std::vector<const PgRowTransform*> parts_;

@@ -260,8 +260,8 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
   std::vector<DumpEntry> entries = SplitDumpScript(post);
   const std::string preamble = entries.empty() ? std::string() : entries[0].sql;
 
-  // The graph. Loads first; with a transform, a table's load waits for the tables it
-  // references (the reducer keeps a child row only when its parent row was kept).
+  // The graph. Loads first; with a transform that relates tables (the reducer keeps a child
+  // row only when its parent row was kept), a table's load waits for the tables it references.
   std::vector<Step> steps;
   std::vector<GraphTask> tasks;
   std::map<std::string, size_t> load_of;
@@ -276,7 +276,7 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
     tasks.push_back(GraphTask{"table " + t.info.qualified(), {}, {}, {{t.info.qualified(), LockMode::kAccessExclusive}},
                               static_cast<double>(t.bytes)});
   }
-  if (transform != nullptr) {
+  if (transform != nullptr && transform->NeedsParentsFirst()) {
     for (size_t i = 0; i < cap.tables.size(); ++i) {
       for (const auto& fk : cap.tables[i].info.foreign_keys) {
         auto it = load_of.find(fk.parent);
