@@ -611,7 +611,7 @@ def sql_events(p):
     ti = "(%s %% %d)" % (k, nt)
     return """INSERT INTO events (time, id, tenant_id, investigation_id, type, payload)
 SELECT timestamptz '{anchor}' - interval '90 days'
-         + ((i::bigint * {span} / {n1}) * 1000000 + r1 % 1000000) * interval '1 microsecond',
+         + (div(i::numeric * {span}, {n1})::bigint * 1000000 + r1 % 1000000) * interval '1 microsecond',
        i, ({tenants})[{ti} + 1],
        CASE WHEN r3 % 100 < 95 THEN {inv} END,
        ({types})[r4 % {ntypes} + 1],
@@ -629,7 +629,7 @@ FROM {rand}""".format(anchor=iso_z(p.anchor), span=span, n1=p.n_events + 1, tena
 def sql_analytics_traces(p):
     span_us = 90 * 86400 * 10 ** 6
     return """INSERT INTO analytics_traces (time, trace_id, tenant_id, span, duration_ms)
-SELECT timestamptz '{anchor}' - interval '90 days' + (i::bigint * {span} / {n1}) * interval '1 microsecond',
+SELECT timestamptz '{anchor}' - interval '90 days' + div(i::numeric * {span}, {n1})::bigint * interval '1 microsecond',
        m::uuid, ({tenants})[i % {nt} + 1], ({spans})[r1 % {nspans} + 1],
        1 + floor(-ln(1 - r2::float8 / 268435456) * 40)::int
 FROM {rand}""".format(anchor=iso_z(p.anchor), span=span_us, n1=p.n_traces + 1, tenants=sql_list(p.tenants),
@@ -640,7 +640,7 @@ FROM {rand}""".format(anchor=iso_z(p.anchor), span=span_us, n1=p.n_traces + 1, t
 def sql_temporal_patterns(p):
     span = 90 * 86400
     return """INSERT INTO temporal_patterns (id, time, tenant_id, pattern, score)
-SELECT i, timestamptz '{anchor}' - interval '90 days' + (i::bigint * {span} / {n1}) * interval '1 second',
+SELECT i, timestamptz '{anchor}' - interval '90 days' + div(i::numeric * {span}, {n1})::bigint * interval '1 second',
        ({tenants})[i % {nt} + 1], ({patterns})[r1 % {npat} + 1], round(r2::numeric * 100 / 268435456, 6)::float8
 FROM {rand}""".format(anchor=iso_z(p.anchor), span=span, n1=p.n_patterns + 1, tenants=sql_list(p.tenants),
                      nt=len(p.tenants), patterns=sql_list(PATTERNS), npat=len(PATTERNS),
