@@ -45,26 +45,6 @@ struct Transforms {
   double reduction = 1.0;
 };
 
-transform::Schema SchemaOf(const nlohmann::json& pg_attributes) {
-  transform::Schema schema;
-  for (const auto& t : pg_attributes.value("tables", nlohmann::json::array())) {
-    std::string schema_name = t.value("schema", "public"), name = t.value("name", "");
-    std::string key = schema_name == "public" ? name : schema_name + "." + name;
-    transform::TableSchema ts;
-    ts.columns = t.value("columns", std::vector<std::string>{});
-    ts.primary_key = t.value("primary_key", std::vector<std::string>{});
-    for (const auto& fk : t.value("foreign_keys", nlohmann::json::array())) {
-      auto cols = fk.value("columns", std::vector<std::string>{});
-      auto pcols = fk.value("parent_columns", std::vector<std::string>{});
-      std::string parent = fk.value("parent", "");
-      if (parent.starts_with("public.")) parent = parent.substr(7);
-      if (cols.size() == 1 && pcols.size() == 1) ts.foreign_keys.push_back({cols[0], parent, pcols[0]});
-    }
-    schema.tables[key] = ts;
-  }
-  return schema;
-}
-
 Result<Transforms> BuildTransforms(Context& ctx, const std::string& env, bool sanitize, double reduction,
                                    repo::SnapshotReader& snapshot) {
   Transforms t;
@@ -108,7 +88,7 @@ Result<Transforms> BuildTransforms(Context& ctx, const std::string& env, bool sa
       TimePoint reference;
       if (!ParseUtc(snapshot.manifest().finished, &reference)) reference = ctx.clock().Now();
       SUMMIT_ASSIGN_OR_RETURN(t.reducer, transform::Reducer::Create(rules.reduction, reduction,
-                                                                    SchemaOf(pg ? pg->attributes : nlohmann::json::object()),
+                                                                    transform::SchemaFromPgAttributes(pg ? pg->attributes : nlohmann::json::object()),
                                                                     reference));
       parts.push_back(t.reducer.get());
     }
