@@ -321,7 +321,8 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
       for (size_t d : loads_for(parent)) deps.push_back(d);
       for (const auto& t : {child, parent})
         for (size_t k : keys_of[t]) deps.push_back(k);
-      auto split = relkind[child] == 'r' ? SplitForeignKeyEntry(*e) : std::nullopt;
+      auto kind = relkind.find(child);
+      auto split = kind != relkind.end() && kind->second == 'r' ? SplitForeignKeyEntry(*e) : std::nullopt;
       double prio = priority_of(child, 0.25);
       if (!split) {
         steps.push_back(Step{nullptr, 0, {e->sql}, "foreign key " + e->name});
