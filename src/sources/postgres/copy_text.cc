@@ -13,6 +13,49 @@ int HexDigit(char c) {
 
 }  // namespace
 
+void AppendDecodedCopyField(std::string_view raw, std::string& out) {
+  for (size_t k = 0; k < raw.size(); ++k) {
+    char c = raw[k];
+    if (c != '\\') {
+      out.push_back(c);
+      continue;
+    }
+    char e = raw[++k];
+    switch (e) {
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'v': out.push_back('\v'); break;
+      case 'x': {
+        int v = 0, digits = 0;
+        while (digits < 2 && k + 1 < raw.size() && HexDigit(raw[k + 1]) >= 0) {
+          v = v * 16 + HexDigit(raw[++k]);
+          ++digits;
+        }
+        if (digits == 0) {
+          out.push_back('x');  // "\x" without digits is a plain x, as COPY FROM reads it
+        } else {
+          out.push_back(static_cast<char>(v));
+        }
+        break;
+      }
+      default:
+        if (OctalDigit(e) >= 0) {
+          int v = OctalDigit(e), digits = 1;
+          while (digits < 3 && k + 1 < raw.size() && OctalDigit(raw[k + 1]) >= 0) {
+            v = v * 8 + OctalDigit(raw[++k]);
+            ++digits;
+          }
+          out.push_back(static_cast<char>(v & 0xff));
+        } else {
+          out.push_back(e);
+        }
+    }
+  }
+}
+
 Result<transform::PgRow> DecodeCopyRow(std::string_view line) {
   transform::PgRow row;
   size_t i = 0;
@@ -37,46 +80,7 @@ Result<transform::PgRow> DecodeCopyRow(std::string_view line) {
     } else {
       std::string value;
       value.reserve(raw.size());
-      for (size_t k = 0; k < raw.size(); ++k) {
-        char c = raw[k];
-        if (c != '\\') {
-          value.push_back(c);
-          continue;
-        }
-        char e = raw[++k];
-        switch (e) {
-          case 'b': value.push_back('\b'); break;
-          case 'f': value.push_back('\f'); break;
-          case 'n': value.push_back('\n'); break;
-          case 'r': value.push_back('\r'); break;
-          case 't': value.push_back('\t'); break;
-          case 'v': value.push_back('\v'); break;
-          case 'x': {
-            int v = 0, digits = 0;
-            while (digits < 2 && k + 1 < raw.size() && HexDigit(raw[k + 1]) >= 0) {
-              v = v * 16 + HexDigit(raw[++k]);
-              ++digits;
-            }
-            if (digits == 0) {
-              value.push_back('x');  // "\x" without digits is a plain x, as COPY FROM reads it
-            } else {
-              value.push_back(static_cast<char>(v));
-            }
-            break;
-          }
-          default:
-            if (OctalDigit(e) >= 0) {
-              int v = OctalDigit(e), digits = 1;
-              while (digits < 3 && k + 1 < raw.size() && OctalDigit(raw[k + 1]) >= 0) {
-                v = v * 8 + OctalDigit(raw[++k]);
-                ++digits;
-              }
-              value.push_back(static_cast<char>(v & 0xff));
-            } else {
-              value.push_back(e);
-            }
-        }
-      }
+      AppendDecodedCopyField(raw, value);
       row.push_back(std::move(value));
     }
     if (end >= line.size()) break;

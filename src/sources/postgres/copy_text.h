@@ -22,6 +22,10 @@ namespace summit::sources::postgres {
 // backslash at the end of the line.
 Result<transform::PgRow> DecodeCopyRow(std::string_view line);
 
+// Appends the bytes one raw field (between tabs, not "\N") stands for, its escapes decoded.
+// The field must not end in a lone backslash (DecodeCopyRow checks that).
+void AppendDecodedCopyField(std::string_view raw, std::string& out);
+
 // Appends the row's encoding and a '\n' to `out`.
 void EncodeCopyRow(const transform::PgRow& row, std::string& out);
 
