@@ -113,6 +113,27 @@ TEST(Compress, IncompressibleDataIsFlaggedRaw) {
   EXPECT_TRUE(out.empty());
 }
 
+// Backup compresses into a buffer one byte smaller than the chunk: a frame that does not fit
+// means "store raw", one that fits is smaller and decompresses to the input.
+TEST(Compress, CompressIntoReportsWhetherTheFrameFits) {
+  std::string dump = TableDump(2000, 4);
+  Bytes out(dump.size() - 1);
+  size_t n = CompressInto(AsBytes(dump), 1, out);
+  ASSERT_GT(n, 0u);
+  EXPECT_LT(n, dump.size());
+  auto back = Decompress(ByteView(out.data(), n), dump.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(AsString(*back), dump);
+
+  Bytes random(100000);
+  std::mt19937 rng(6);
+  for (auto& b : random) b = static_cast<uint8_t>(rng());
+  Bytes small(random.size() - 1);
+  EXPECT_EQ(CompressInto(random, 1, small), 0u);
+  Bytes tiny(8);
+  EXPECT_EQ(CompressInto(AsBytes(dump), 3, tiny), 0u);
+}
+
 TEST(Compress, CorruptFrameOrWrongSizeIsCorruption) {
   std::string dump = TableDump(200, 6);
   Bytes out;

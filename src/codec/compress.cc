@@ -17,11 +17,18 @@ Status ValidateZstdLevel(int level) {
   return Ok();
 }
 
-bool CompressIfSmaller(ByteView in, int level, Bytes& out) {
+size_t CompressInto(ByteView in, int level, std::span<uint8_t> out) {
+  // One context per thread, reused: zstd keeps its tables between calls instead of allocating
+  // them per chunk.
   thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
-  out.resize(ZSTD_compressBound(in.size()));
   size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), in.data(), in.size(), level);
-  if (ZSTD_isError(n) || n >= in.size()) {
+  return ZSTD_isError(n) ? 0 : n;  // dstSize_tooSmall: it does not fit (or does not shrink)
+}
+
+bool CompressIfSmaller(ByteView in, int level, Bytes& out) {
+  out.resize(ZSTD_compressBound(in.size()));
+  size_t n = CompressInto(in, level, out);
+  if (n == 0 || n >= in.size()) {
     out.clear();
     return false;
   }

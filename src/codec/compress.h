@@ -17,6 +17,11 @@ inline constexpr int kDefaultZstdLevel = 3;
 // Compresses `in` at `level` into `out` (replacing its contents). Returns true when the result
 // is smaller than the input and should be stored; false means "store raw" (out is then empty).
 bool CompressIfSmaller(ByteView in, int level, Bytes& out);
+// As CompressIfSmaller, into a caller's buffer (backup compresses each chunk straight into the
+// buffer it then seals in place: no allocation or zero-filling per chunk). Returns the
+// compressed size, or 0 when the frame would not fit in `out`; with out.size() < in.size() a
+// non-zero result is always smaller than the input.
+size_t CompressInto(ByteView in, int level, std::span<uint8_t> out);
 
 // Decompresses a zstd frame that must expand to exactly `raw_size` bytes; kCorruption otherwise.
 Result<Bytes> Decompress(ByteView in, size_t raw_size);

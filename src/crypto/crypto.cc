@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -94,10 +95,9 @@ Digest Sha256Hasher::Finish() {
   return d;
 }
 
-void SealAppend(const Key256& key, ByteView plaintext, ByteView aad, Bytes& out) {
-  size_t base = out.size();
-  out.resize(base + kNonceSize + plaintext.size() + kTagSize);
-  uint8_t* nonce = out.data() + base;
+void SealInto(const Key256& key, ByteView plaintext, ByteView aad, std::span<uint8_t> out) {
+  if (out.size() != plaintext.size() + kSealOverhead) CryptoAbort("SealInto (buffer of the wrong size)");
+  uint8_t* nonce = out.data();
   uint8_t* ct = nonce + kNonceSize;
   FillRandom({nonce, kNonceSize});
   EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
@@ -117,6 +117,12 @@ void SealAppend(const Key256& key, ByteView plaintext, ByteView aad, Bytes& out)
     CryptoAbort("EVP_CTRL_GCM_GET_TAG");
 }
 
+void SealAppend(const Key256& key, ByteView plaintext, ByteView aad, Bytes& out) {
+  size_t base = out.size();
+  out.resize(base + kNonceSize + plaintext.size() + kTagSize);
+  SealInto(key, plaintext, aad, std::span<uint8_t>(out.data() + base, plaintext.size() + kSealOverhead));
+}
+
 Bytes Seal(const Key256& key, ByteView plaintext, ByteView aad) {
   Bytes out;
   out.reserve(plaintext.size() + kSealOverhead);
@@ -124,29 +130,39 @@ Bytes Seal(const Key256& key, ByteView plaintext, ByteView aad) {
   return out;
 }
 
-Result<Bytes> Open(const Key256& key, ByteView sealed, ByteView aad) {
+Status OpenInto(const Key256& key, ByteView sealed, ByteView aad, std::span<uint8_t> out) {
   if (sealed.size() < kSealOverhead)
     return Fail(ErrorCode::kCorruption, "encrypted object is too short (" + std::to_string(sealed.size()) + " bytes)");
   const uint8_t* nonce = sealed.data();
   const uint8_t* ct = nonce + kNonceSize;
   size_t ct_len = sealed.size() - kSealOverhead;
-  Bytes out(ct_len);
+  if (out.size() != ct_len) return Fail(ErrorCode::kInternal, "decryption buffer of the wrong size");
   EVP_CIPHER_CTX* ctx = ThreadCipherCtx();
   int len = 0;
   if (EVP_DecryptInit_ex2(ctx, Aes256Gcm(), key.data(), nonce, nullptr) != 1) CryptoAbort("EVP_DecryptInit");
   if (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &len, aad.data(), static_cast<int>(aad.size())) != 1)
     CryptoAbort("EVP_DecryptUpdate(aad)");
+  // The tag follows the ciphertext, so in-place decryption never overwrites it; copied anyway
+  // because EVP wants a mutable pointer.
+  uint8_t tag[kTagSize];
+  std::memcpy(tag, ct + ct_len, kTagSize);
   size_t done = 0;
   while (done < ct_len) {
     int n = static_cast<int>(std::min<size_t>(ct_len - done, 1u << 30));
     if (EVP_DecryptUpdate(ctx, out.data() + done, &len, ct + done, n) != 1) CryptoAbort("EVP_DecryptUpdate");
     done += static_cast<size_t>(len);
   }
-  uint8_t tag[kTagSize];
-  std::memcpy(tag, ct + ct_len, kTagSize);
   if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTagSize, tag) != 1) CryptoAbort("EVP_CTRL_GCM_SET_TAG");
   if (EVP_DecryptFinal_ex(ctx, out.data() + done, &len) != 1)
     return Fail(ErrorCode::kCorruption, "authentication failed: the data was modified or the key is wrong");
+  return Ok();
+}
+
+Result<Bytes> Open(const Key256& key, ByteView sealed, ByteView aad) {
+  if (sealed.size() < kSealOverhead)
+    return Fail(ErrorCode::kCorruption, "encrypted object is too short (" + std::to_string(sealed.size()) + " bytes)");
+  Bytes out(sealed.size() - kSealOverhead);
+  SUMMIT_TRY(OpenInto(key, sealed, aad, out));
   return out;
 }
 

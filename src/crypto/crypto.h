@@ -56,10 +56,22 @@ class Sha256Hasher {
 
 // Appends nonce || AES-256-GCM(plaintext, aad) || tag to `out`.
 void SealAppend(const Key256& key, ByteView plaintext, ByteView aad, Bytes& out);
+// Writes nonce || AES-256-GCM(plaintext, aad) || tag into `out`, which must hold exactly
+// plaintext.size() + kSealOverhead bytes (aborts otherwise: a programmer error). The plaintext
+// may already sit where the ciphertext goes (plaintext.data() == out.data() + kNonceSize:
+// in-place sealing, which backup uses to encrypt a chunk where it was compressed); any other
+// overlap is not allowed.
+void SealInto(const Key256& key, ByteView plaintext, ByteView aad, std::span<uint8_t> out);
 Bytes Seal(const Key256& key, ByteView plaintext, ByteView aad = {});
 // Decrypts a sealed buffer. Fails with kCorruption when it is too short or the tag does not
 // verify (wrong key, tampering, bit rot: indistinguishable by design).
 Result<Bytes> Open(const Key256& key, ByteView sealed, ByteView aad = {});
+// As Open, decrypting into `out`, which must hold exactly sealed.size() - kSealOverhead bytes
+// (kInternal otherwise). `out` may be the ciphertext itself (out.data() == sealed.data() +
+// kNonceSize: in-place decryption, which restore uses to decode a run of blobs without an
+// allocation per blob); any other overlap is not allowed. On failure `out` holds unauthenticated
+// bytes that must not be used.
+Status OpenInto(const Key256& key, ByteView sealed, ByteView aad, std::span<uint8_t> out);
 
 // Argon2id parameters (stored in each key file).
 struct KdfParams {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "crypto/keyfile.h"
 
 namespace summit::crypto {
@@ -37,6 +39,40 @@ TEST(Aead, SealThenOpenRoundTrips) {
   Bytes sealed = Seal(key, AsBytes(msg), AsBytes("aad"));
   EXPECT_EQ(sealed.size(), msg.size() + kSealOverhead);
   auto opened = Open(key, sealed, AsBytes("aad"));
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(AsString(*opened), msg);
+}
+
+// Restore decrypts each blob in place inside the run it read: the plaintext replaces the
+// ciphertext, and a damaged blob still fails authentication.
+TEST(Aead, OpenIntoDecryptsInPlaceAndStillAuthenticates) {
+  Key256 key = RandomKey();
+  std::string msg(100000, 'x');
+  for (size_t i = 0; i < msg.size(); i += 7) msg[i] = static_cast<char>('a' + i % 26);
+  Bytes sealed = Seal(key, AsBytes(msg), AsBytes("id"));
+  Bytes copy = sealed;
+  std::span<uint8_t> in_place(sealed.data() + kNonceSize, msg.size());
+  ASSERT_TRUE(OpenInto(key, sealed, AsBytes("id"), in_place).has_value());
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(in_place.data()), in_place.size()), msg);
+
+  copy[kNonceSize + 500] ^= 4;
+  std::span<uint8_t> damaged(copy.data() + kNonceSize, msg.size());
+  auto r = OpenInto(key, copy, AsBytes("id"), damaged);
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code(), ErrorCode::kCorruption);
+
+  Bytes small(10);
+  EXPECT_EQ(OpenInto(key, Seal(key, AsBytes(msg)), {}, small).error().code(), ErrorCode::kInternal);
+}
+
+// Backup compresses a chunk into its sealing buffer and encrypts it there.
+TEST(Aead, SealIntoInPlaceOpensWithOpen) {
+  Key256 key = RandomKey();
+  std::string msg = "compressed chunk bytes, sealed where they were written";
+  Bytes buf(msg.size() + kSealOverhead);
+  std::memcpy(buf.data() + kNonceSize, msg.data(), msg.size());
+  SealInto(key, ByteView(buf.data() + kNonceSize, msg.size()), AsBytes("id"), buf);
+  auto opened = Open(key, buf, AsBytes("id"));
   ASSERT_TRUE(opened.has_value());
   EXPECT_EQ(AsString(*opened), msg);
 }

@@ -5,6 +5,7 @@
 #include <functional>
 #include <deque>
 #include <future>
+#include <memory>
 #include <thread>
 
 #include "codec/compress.h"
@@ -274,15 +275,21 @@ void Repository::StoreChunk(const std::shared_ptr<StreamWriter::State>& state, s
   }
   if (is_new && !WriteError().has_value()) is_new = false, err = WriteError().error();
   if (is_new) {
-    Bytes compressed;
-    bool use = codec::CompressIfSmaller(chunk, config_.zstd_level, compressed);
-    ByteView plain = use ? ByteView(compressed) : ByteView(chunk);
-    Bytes sealed;
-    sealed.reserve(plain.size() + crypto::kSealOverhead);
-    crypto::SealAppend(master_.encryption, plain, IdView(id), sealed);
+    // The chunk is compressed straight into this worker's sealing buffer, after the nonce, and
+    // encrypted there: no allocation or zero-filling per chunk. The frame must come out at
+    // least one byte smaller than the chunk, otherwise the chunk is stored raw ("Blobs").
+    thread_local Bytes scratch;
+    if (scratch.size() < chunk.size() + crypto::kSealOverhead) scratch.resize(chunk.size() + crypto::kSealOverhead);
+    size_t compressed = chunk.empty() ? 0
+                                      : codec::CompressInto(chunk, config_.zstd_level,
+                                                            std::span<uint8_t>(scratch.data() + crypto::kNonceSize,
+                                                                               chunk.size() - 1));
+    ByteView plain = compressed > 0 ? ByteView(scratch.data() + crypto::kNonceSize, compressed) : ByteView(chunk);
+    std::span<uint8_t> sealed(scratch.data(), plain.size() + crypto::kSealOverhead);
+    crypto::SealInto(master_.encryption, plain, IdView(id), sealed);
     PackBlob blob;
     blob.id = id;
-    blob.flags = use ? kBlobCompressed : 0;
+    blob.flags = compressed > 0 ? kBlobCompressed : 0;
     blob.raw_length = static_cast<uint32_t>(chunk.size());
     blob.stored_length = static_cast<uint32_t>(sealed.size());
     stored = blob.stored_length;
@@ -517,29 +524,34 @@ Status Repository::CompactIndex() {
 // ---------------------------------------------------------------------------------------------
 // Read path
 
-Status Repository::DecodeBlobInto(const std::string& key, const PackBlob& blob, ByteView sealed, bool verify_id,
-                                  std::span<uint8_t> out) const {
+Status Repository::DecodeBlobInto(const std::string& key, const PackBlob& blob, std::span<uint8_t> sealed,
+                                  bool verify_id, std::span<uint8_t> out) const {
   const BlobId& id = blob.id;
-  auto plain = crypto::Open(master_.encryption, sealed, IdView(id));
-  if (!plain.has_value())
-    return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key +
-                                            " fails authentication (the pack is damaged)");
+  auto fail = [&](std::string what) {
+    return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " " + what);
+  };
   if (out.size() != blob.raw_length)
     return Fail(ErrorCode::kInternal, "chunk " + IdHex(id).substr(0, 16) + ": output buffer of the wrong size");
+  if (sealed.size() < crypto::kSealOverhead) return fail("fails authentication (the pack is damaged)");
+  size_t plain_size = sealed.size() - crypto::kSealOverhead;
   if (blob.flags & kBlobCompressed) {
-    Status st = codec::DecompressInto(*plain, out);
+    // Decrypted in place (the run's buffer is ours), then decompressed into `out`: no
+    // allocation per blob.
+    std::span<uint8_t> plain = sealed.subspan(crypto::kNonceSize, plain_size);
+    if (!crypto::OpenInto(master_.encryption, sealed, IdView(id), plain).has_value())
+      return fail("fails authentication (the pack is damaged)");
+    Status st = codec::DecompressInto(plain, out);
     if (!st) return Fail(st.error().Context("chunk " + IdHex(id).substr(0, 16) + " in pack " + key));
   } else {
-    if (plain->size() != blob.raw_length)
-      return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
-    std::memcpy(out.data(), plain->data(), plain->size());
+    if (plain_size != blob.raw_length) return fail("fails its hash");
+    if (!crypto::OpenInto(master_.encryption, sealed, IdView(id), out).has_value())
+      return fail("fails authentication (the pack is damaged)");
   }
-  if (verify_id && crypto::HmacSha256(master_.id, out) != id)
-    return Fail(ErrorCode::kCorruption, "chunk " + IdHex(id).substr(0, 16) + " in pack " + key + " fails its hash");
+  if (verify_id && crypto::HmacSha256(master_.id, out) != id) return fail("fails its hash");
   return Ok();
 }
 
-Result<Bytes> Repository::DecodeBlob(const std::string& key, const PackBlob& blob, ByteView sealed) const {
+Result<Bytes> Repository::DecodeBlob(const std::string& key, const PackBlob& blob, std::span<uint8_t> sealed) const {
   Bytes raw(blob.raw_length);
   SUMMIT_TRY(DecodeBlobInto(key, blob, sealed, true, raw));
   return raw;
@@ -576,7 +588,7 @@ Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std
   out.reserve(run.size());
   for (const auto& b : run) {
     uint64_t off = b.offset - run.front().offset;
-    SUMMIT_ASSIGN_OR_RETURN(Bytes raw, DecodeBlob(key, b, ByteView(data.data() + off, b.stored_length)));
+    SUMMIT_ASSIGN_OR_RETURN(Bytes raw, DecodeBlob(key, b, std::span<uint8_t>(data.data() + off, b.stored_length)));
     out.push_back(std::move(raw));
   }
   return out;
@@ -591,7 +603,7 @@ Status Repository::DecodeBlobRunInto(const PackId& pack, const std::vector<PackB
   for (const auto& b : run) {
     if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "run buffer too small");
     uint64_t off = b.offset - run.front().offset;
-    SUMMIT_TRY(DecodeBlobInto(key, b, ByteView(data.data() + off, b.stored_length), verify_ids,
+    SUMMIT_TRY(DecodeBlobInto(key, b, std::span<uint8_t>(data.data() + off, b.stored_length), verify_ids,
                               out.subspan(pos, b.raw_length)));
     pos += b.raw_length;
   }
@@ -601,15 +613,26 @@ Status Repository::DecodeBlobRunInto(const PackId& pack, const std::vector<PackB
 
 namespace {
 
+// A stream read is a three-stage pipeline (docs/repository-format.md, "Integrity"):
+//   1. decode (pool, in parallel): read a run of chunks stored back to back in one pack with one
+//      ranged Get, authenticate and decrypt each blob in place, decompress into a reused buffer;
+//   2. hash (pool, in stream order, InOrder): the worker that finishes the run next in stream
+//      order feeds it, and every later run already decoded, to the stream's SHA-256, while
+//      the other workers keep decoding;
+//   3. copy out (the reader's thread): Read hands out runs that have been hashed.
+// The reader's thread thus only copies bytes; decoding and hashing overlap on the workers, and
+// the final Read (returning 0) compares the digest with the manifest's before reporting the end.
 class RepoStreamSource final : public ByteSource {
  public:
   RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks,
                    std::optional<crypto::Digest> expected)
-      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(expected) {}
-
-  ~RepoStreamSource() override {
-    for (auto& f : ahead_) f.wait();
+      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(expected), shared_(std::make_shared<Shared>()) {
+    shared_->hash = expected_.has_value();
   }
+
+  // Jobs still running hold `shared_` (and their buffers) and finish on their own; the
+  // Repository's pool drains before the Repository goes away.
+  ~RepoStreamSource() override = default;
 
   Result<size_t> Read(std::span<uint8_t> buf) override {
     if (failed_) return Fail(*failed_);
@@ -626,8 +649,10 @@ class RepoStreamSource final : public ByteSource {
       done += n;
     }
     if (done == 0 && expected_ && !verified_) {
+      // Every run has been taken, so every run has been hashed (InOrder::Take happens after
+      // its step): the hasher is ours alone now.
       verified_ = true;
-      if (hasher_.Finish() != *expected_) {
+      if (shared_->hasher.Finish() != *expected_) {
         failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
         return Fail(*failed_);
       }
@@ -641,9 +666,10 @@ class RepoStreamSource final : public ByteSource {
   // plaintext bytes so that (a) memory is bounded by what the reader holds decoded, whatever
   // the compression ratio (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream
   // splits into enough jobs to keep every worker decoding. Jobs are started ahead while the
-  // plaintext they will hold stays under kMaxAheadRaw (and at most kMaxAheadJobs), so peak
-  // memory is about kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size. Run
-  // buffers are reused (no allocation, zero-filling or page faults per run).
+  // plaintext they will hold stays under kMaxAheadRaw (and at most kMaxAheadJobs), counting
+  // every run submitted and not yet taken by Read (decoding, waiting to be hashed or hashed), so
+  // peak memory is about kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size.
+  // Run buffers are reused (no allocation, zero-filling or page faults per run).
   static constexpr uint64_t kMaxRunBytes = 8u << 20;
   static constexpr uint64_t kMaxRunRaw = 4u << 20;
   static constexpr uint64_t kMaxAheadRaw = 32u << 20;
@@ -655,15 +681,28 @@ class RepoStreamSource final : public ByteSource {
     size_t size = 0;
   };
 
+  // What the jobs share with the reader. Owned jointly, so a reader abandoned mid-stream never
+  // waits for its jobs and jobs never touch a destroyed reader.
+  struct Shared {
+    // The stream's SHA-256, fed in stream order by `done`'s step (never concurrently), and read
+    // by the reader only after it has taken the last run.
+    crypto::Sha256Hasher hasher;
+    bool hash = false;    // a digest was recorded: hash the runs
+    bool failed = false;  // a run failed to decode: stop hashing (step only)
+    InOrder<Result<Run>> done{[this](Result<Run>& r) {
+      if (!r.has_value()) failed = true;
+      if (hash && !failed) hasher.Update(ByteView(r->data.get(), r->size));
+    }};
+  };
+
   // Moves to the next run; false at the end of the stream.
   bool NextRun() {
     if (run_.data) spare_.push_back(std::move(run_));
     run_ = Run{};
     pos_ = 0;
     Fill();
-    if (ahead_.empty()) return false;
-    Result<Run> next = ahead_.front().get();
-    ahead_.pop_front();
+    if (taken_ == submitted_) return false;
+    Result<Run> next = shared_->done.Take(taken_++);
     ahead_raw_ -= ahead_raw_sizes_.front();
     ahead_raw_sizes_.pop_front();
     Fill();
@@ -672,9 +711,6 @@ class RepoStreamSource final : public ByteSource {
       return true;
     }
     run_ = std::move(*next);
-    // Every byte is hashed once, here, in stream order; the manifest's SHA-256 is compared at
-    // the end (Read returning 0).
-    if (expected_) hasher_.Update(ByteView(run_.data.get(), run_.size));
     return true;
   }
 
@@ -697,7 +733,7 @@ class RepoStreamSource final : public ByteSource {
 
   void Fill() {
     while (next_ < chunks_.size() &&
-           (ahead_.empty() || (ahead_raw_ < kMaxAheadRaw && ahead_.size() < kMaxAheadJobs))) {
+           (taken_ == submitted_ || (ahead_raw_ < kMaxAheadRaw && submitted_ - taken_ < kMaxAheadJobs))) {
       auto first = repo_->Find(chunks_[next_]);
       std::function<Result<Run>()> job;
       uint64_t raw = 0;
@@ -737,11 +773,9 @@ class RepoStreamSource final : public ByteSource {
           return std::move(*buf);
         };
       }
-      auto task = std::make_shared<std::packaged_task<Result<Run>()>>(std::move(job));
-      ahead_.push_back(task->get_future());
       ahead_raw_sizes_.push_back(raw);
       ahead_raw_ += raw;
-      pool_->Submit([task] { (*task)(); });
+      pool_->Submit([shared = shared_, seq = submitted_++, job = std::move(job)] { shared->done.Complete(seq, job()); });
     }
   }
 
@@ -749,14 +783,15 @@ class RepoStreamSource final : public ByteSource {
   WorkerPool* pool_;
   std::vector<BlobId> chunks_;
   std::optional<crypto::Digest> expected_;
-  size_t next_ = 0;
-  std::deque<std::future<Result<Run>>> ahead_;
-  std::deque<uint64_t> ahead_raw_sizes_;  // plaintext bytes of each job in ahead_
+  std::shared_ptr<Shared> shared_;
+  size_t next_ = 0;       // first chunk not yet in a job
+  size_t submitted_ = 0;  // jobs submitted (their sequence numbers are 0 .. submitted_ - 1)
+  size_t taken_ = 0;      // jobs whose run Read has taken
+  std::deque<uint64_t> ahead_raw_sizes_;  // plaintext bytes of each job submitted, not taken
   uint64_t ahead_raw_ = 0;
   std::vector<Run> spare_;  // buffers of consumed runs, reused by later jobs
   Run run_;                 // the run being read
   size_t pos_ = 0;
-  crypto::Sha256Hasher hasher_;
   bool verified_ = false;
   std::optional<Error> failed_;
 };

@@ -224,9 +224,11 @@ class Repository {
   Status WriteError() const;
   void AddIndexEntriesLocked(const PackId& pack, const std::vector<PackBlob>& blobs);
   Status LoadIndexFile(const std::string& key, std::vector<IndexPack>* out);
-  Result<Bytes> DecodeBlob(const std::string& pack_key, const PackBlob& blob, ByteView sealed) const;
-  Status DecodeBlobInto(const std::string& pack_key, const PackBlob& blob, ByteView sealed, bool verify_id,
-                        std::span<uint8_t> out) const;
+  // Both decrypt `sealed` in place (it is overwritten with plaintext), so no buffer is
+  // allocated per blob.
+  Result<Bytes> DecodeBlob(const std::string& pack_key, const PackBlob& blob, std::span<uint8_t> sealed) const;
+  Status DecodeBlobInto(const std::string& pack_key, const PackBlob& blob, std::span<uint8_t> sealed,
+                        bool verify_id, std::span<uint8_t> out) const;
   // One ranged Get covering the run; checks that every blob lies inside what came back.
   Result<Bytes> ReadRun(const std::string& pack_key, const std::vector<PackBlob>& run);
   void JobStarted();
