@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   o.jobs = jobs;
   // For experiments: POSTGRES_BENCH_MWM=64MB (or "" for the server's setting).
   if (const char* m = std::getenv("POSTGRES_BENCH_MWM")) o.maintenance_work_mem = m;
+  // POSTGRES_BENCH_COPY=text: every table in COPY text format (the binary fast path off).
+  if (const char* f = std::getenv("POSTGRES_BENCH_COPY")) o.binary_copy = std::string(f) != "text";
   auto r = Restore(*settings, o, **in, nullptr);
   if (!r) {
     std::fprintf(stderr, "%s\n", r.error().ToString().c_str());
@@ -59,8 +61,10 @@ int main(int argc, char** argv) {
   for (const auto& [phase, s] : r->phase_seconds) phases[phase] = s;
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& st : r->steps) steps.push_back({st.what, st.start, st.seconds, st.connection});
+  nlohmann::json formats = nlohmann::json::object();
+  for (const auto& t : r->tables) formats[t.table] = t.copy_format;
   std::printf("%s\n", nlohmann::json{{"rows", r->rows}, {"bytes", r->bytes}, {"seconds", r->seconds}, {"phases", phases},
-                                     {"steps", steps}}
+                                     {"steps", steps}, {"copy_format", formats}, {"warnings", r->warnings}}
                           .dump()
                           .c_str());
   return 0;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "sources/postgres/backup.h"
 #include "sources/postgres/catalog.h"
+#include "sources/postgres/copy_binary.h"
 #include "sources/postgres/copy_text.h"
 #include "sources/postgres/pg_conn.h"
 #include "sources/postgres/sql_script.h"
@@ -37,6 +38,7 @@ struct Capture {
   nlohmann::json filter;
   std::vector<Hypertable> hypertables;
   bool timescale = false;
+  bool pgvector = false;  // the vector extension was captured: its type has a binary load
   bool partial = false;  // a table list or a filter: post-data may refer to what is missing
   const CapturedTable* Find(const std::string& q) const {
     for (const auto& t : tables) {
@@ -69,6 +71,7 @@ Result<Capture> ReadCapture(CaptureSource& in) {
   c.hypertables = HypertablesFromJson(a.value("hypertables", nlohmann::json::array()));
   for (const auto& e : a.value("extensions", nlohmann::json::array())) {
     c.timescale = c.timescale || e.value("name", "") == "timescaledb";
+    c.pgvector = c.pgvector || e.value("name", "") == "vector";
   }
   return c;
 }
@@ -87,16 +90,39 @@ std::string CopyInSql(const TableInfo& t) {
 // when it applies.
 // `freeze`: the caller truncated the table in the current transaction, so COPY may write
 // frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
+// `binary`: when set and no transform applies, rows are converted to COPY's binary format
+// (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
+// loads the table again in text.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
-                 size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false) {
+                 size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
+                 std::optional<CopyBinaryEncoder> binary = std::nullopt) {
   SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream(t.stream));
   transform::PgTable pg_table{t.info.schema, t.info.name, t.info.columns, t.info.types};
   const bool transforming = transform != nullptr && transform->Applies(pg_table);
-  SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info) + (freeze ? " WITH (FREEZE)" : ""), "COPY into " + t.info.qualified()));
+  if (transforming) binary.reset();
+  std::string options;
+  if (binary) options = "FORMAT binary";
+  if (freeze) options += options.empty() ? "FREEZE" : ", FREEZE";
+  SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info) + (options.empty() ? "" : " WITH (" + options + ")"),
+                              "COPY into " + t.info.qualified()));
+  rep.copy_format = binary ? "binary" : "text";
   std::vector<uint8_t> buf(buffer_bytes);
   CopyLineSplitter splitter;
   std::string encoded;
   uint64_t line_no = 0;
+  if (binary) CopyBinaryEncoder::AppendHeader(encoded);
+  std::string why;
+  auto on_binary_line = [&](std::string_view line) -> Status {
+    ++line_no;
+    if (!binary->AppendRow(line, encoded, &why)) {
+      return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
+    }
+    if (encoded.size() >= buffer_bytes) {
+      SUMMIT_TRY(conn.CopyInPut(encoded));
+      encoded.clear();
+    }
+    return Ok();
+  };
   auto on_line = [&](std::string_view line) -> Status {
     ++line_no;
     auto row = DecodeCopyRow(line);
@@ -127,6 +153,8 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
       rep.bytes += n;
       if (transforming) {
         SUMMIT_TRY(splitter.Feed(chunk, on_line));
+      } else if (binary) {
+        SUMMIT_TRY(splitter.Feed(chunk, on_binary_line));
       } else {
         rep.rows += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
         SUMMIT_TRY(conn.CopyInPut(chunk));
@@ -134,6 +162,11 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     }
     if (transforming) {
       SUMMIT_TRY(splitter.Finish(on_line));
+      SUMMIT_TRY(conn.CopyInPut(encoded));
+    } else if (binary) {
+      SUMMIT_TRY(splitter.Finish(on_binary_line));
+      rep.rows = line_no;
+      CopyBinaryEncoder::AppendTrailer(encoded);
       SUMMIT_TRY(conn.CopyInPut(encoded));
     }
     return Ok();
@@ -381,17 +414,38 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
       // partitioned tables or hypertables).
       auto kind = relkind.find(t.info.qualified());
       bool freeze = kind != relkind.end() && kind->second == 'r' && !hyper.count(t.info.qualified());
-      if (!freeze) {
-        SUMMIT_TRY(LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop));
-      } else {
+      auto load = [&](std::optional<CopyBinaryEncoder> binary) -> Status {
+        if (!freeze) return LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, false, std::move(binary));
         SUMMIT_TRY(c->Exec("BEGIN; TRUNCATE " + t.info.quoted(), "truncating " + t.info.qualified()));
-        auto st = LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, true);
+        auto st = LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, true, std::move(binary));
         if (!st) {
           (void)c->Exec("ROLLBACK", "rolling back");
-          stop = true;
           return st;
         }
         SUMMIT_TRY(c->Exec("COMMIT", "committing " + t.info.qualified()));
+        return Ok();
+      };
+      std::optional<CopyBinaryEncoder> binary;
+      std::string why_text = "binary COPY is off";
+      if (options.binary_copy) binary = CopyBinaryEncoder::ForColumnTypes(t.info.types, cap.pgvector, &why_text);
+      auto st = load(binary);
+      if (!st && binary && !stop && st.error().code() != ErrorCode::kCancelled) {
+        // Text is the reference format: whatever failed in binary (a value the encoder does not
+        // convert exactly, or the server refusing a binary value) is loaded again in text, where
+        // a real problem with the data fails again and is reported as such.
+        if (st.error().code() == ErrorCode::kUnsupported) {
+          log::Info("loading in text instead of binary", {{"table", t.info.qualified()}, {"why", st.error().message()}});
+        } else {
+          std::lock_guard<std::mutex> lock(steps_mu);
+          report.warnings.push_back("the server refused " + t.info.qualified() + " in COPY binary format (" +
+                                    st.error().message() + "); loaded it in text instead");
+        }
+        rep.rows = rep.bytes = 0;
+        st = load(std::nullopt);
+      }
+      if (!st) {
+        stop = true;
+        return st;
       }
     } else {
       for (const auto& sql : s.sql) {

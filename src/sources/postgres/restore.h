@@ -52,6 +52,10 @@ struct RestoreOptions {
   // kFull: maintenance_work_mem of each restore connection (index builds, foreign key
   // validation sort in memory instead of on disk); "" keeps the server's setting.
   std::string maintenance_work_mem = "256MB";
+  // A full restore sends the rows of tables whose column types allow it in COPY's binary
+  // format (copy_binary.h): less parsing for the server, the bottleneck of a restore. Tables
+  // with other types, transformed tables and rows the encoder refuses go in text.
+  bool binary_copy = true;
 };
 
 struct PlanStep {
@@ -68,6 +72,7 @@ struct RestoreTableReport {
   uint64_t rows_dropped = 0;  // rejected by the transform
   uint64_t rows_deleted = 0;  // removed from the target first (kTables, kReplaceFiltered)
   uint64_t bytes = 0;
+  std::string copy_format;  // "binary" or "text": how the rows went to the server
 };
 
 struct RestoreReport {
