@@ -12,7 +12,9 @@
 
 namespace summit::codec {
 
-inline constexpr int kDefaultZstdLevel = 3;
+// Level 1, not zstd's usual 3: on 64 KiB chunks of table dumps it compresses better (ratio 5.90
+// vs 5.46) at ~25 % less CPU (bench/repo_vs_restic.md); each repository records its own level.
+inline constexpr int kDefaultZstdLevel = 1;
 
 // Compresses `in` at `level` into `out` (replacing its contents). Returns true when the result
 // is smaller than the input and should be stored; false means "store raw" (out is then empty).

@@ -180,7 +180,7 @@ TEST(ConfigErrors, UnknownKeyNamesLineAndSuggests) {
 
 TEST(ConfigErrors, WrongTypeNamesLine) {
   ExpectError("    storage: [local]\n", "    storage: local\n", "sets.minimal.storage", "must be a list");
-  ExpectError("  level: 3\n", "  level: high\n", "compression.level", "must be an integer");
+  ExpectError("  level: 1\n", "  level: high\n", "compression.level", "must be an integer");
 }
 
 TEST(ConfigErrors, MissingRequiredFieldNamesTheSet) {

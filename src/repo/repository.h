@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "codec/chunker.h"
+#include "codec/compress.h"
 #include "core/clock.h"
 #include "core/secret.h"
 #include "crypto/keyfile.h"
@@ -45,7 +46,7 @@ namespace summit::repo {
 
 struct InitOptions {
   codec::ChunkerParams chunker = codec::DefaultChunkerParams();
-  int zstd_level = 3;
+  int zstd_level = codec::kDefaultZstdLevel;
   uint32_t pack_size = 16u << 20;
   crypto::KdfParams kdf;
   std::string host;
