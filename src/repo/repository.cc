@@ -78,20 +78,41 @@ Status StreamWriter::Write(ByteView data) {
   hasher_.Update(data);
   size_ += data.size();
   const size_t max = repo_->chunker_.params().max_size;
-  // Feed at most `max` bytes at a time so the buffer stays below 2 * max whatever the caller
-  // passes.
+  // Chunks are cut straight from the caller's bytes while a whole max-size window is there
+  // (EmitChunk copies each chunk once, for its job). Only bytes that must wait for the next
+  // Write are copied into buf_: the tail shorter than a window, and, on the next Write, one
+  // window of new bytes appended to that tail so its chunk can be cut; as soon as a cut passes
+  // the appended copy, cutting continues in the caller's bytes. buf_ stays below 2 * max.
   while (!data.empty()) {
+    if (start_ == buf_.size()) {
+      buf_.clear();
+      start_ = 0;
+      while (data.size() >= max) {
+        size_t cut = repo_->chunker_.Cut(data);
+        EmitChunk(data.first(cut));
+        data = data.subspan(cut);
+      }
+      buf_.assign(data.begin(), data.end());
+      return Ok();
+    }
     size_t take = std::min(data.size(), max);
+    size_t data_at = buf_.size();  // where data's first byte lands in buf_
     buf_.insert(buf_.end(), data.begin(), data.begin() + take);
-    data = data.subspan(take);
     while (buf_.size() - start_ >= max) {
       ByteView window(buf_.data() + start_, buf_.size() - start_);
       size_t cut = repo_->chunker_.Cut(window);
       EmitChunk(window.first(cut));
       start_ += cut;
     }
-    if (start_ > 0 && start_ >= buf_.size() / 2) {
-      buf_.erase(buf_.begin(), buf_.begin() + start_);
+    if (start_ >= data_at) {
+      // The next chunk starts inside `data` (always so when a whole window was taken).
+      data = data.subspan(start_ - data_at);
+      buf_.clear();
+      start_ = 0;
+    } else {
+      // Fewer than `max` bytes came and no cut reached them: all of `data` is in buf_.
+      data = data.subspan(take);
+      buf_.erase(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(start_));
       start_ = 0;
     }
   }

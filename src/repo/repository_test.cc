@@ -118,6 +118,75 @@ TEST(Repository, IdenticalDataIsStoredOnce) {
   EXPECT_EQ(repo->bytes_uploaded(), after_first);
 }
 
+// StreamWriter cuts chunks in the caller's bytes when it can and in its own buffer when a
+// chunk spans two Writes: the boundaries must be the chunker's on the whole stream whatever
+// the write sizes (dedup across backups depends on it).
+TEST(Repository, ChunkBoundariesDoNotDependOnWriteSizes) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  std::string data = TableDump(40000, 5);
+  // One Write of everything: every chunk is cut by the chunker on the whole stream.
+  StreamSummary whole = MustWrite(*repo, data, data.size());
+  for (size_t piece : {size_t{1} << 20, size_t{65536}, size_t{65537}, size_t{9999}, size_t{4096}, size_t{333}}) {
+    StreamSummary s = MustWrite(*repo, data, piece);
+    EXPECT_EQ(s.chunks, whole.chunks) << "write size " << piece;
+    EXPECT_EQ(s.sha256, whole.sha256);
+  }
+  // Irregular sizes, including ones straddling the max chunk size.
+  auto w = repo->NewStream();
+  size_t pos = 0, step = 0;
+  const size_t sizes[] = {1, 70000, 65535, 3, 200000, 16384, 65536, 12345};
+  while (pos < data.size()) {
+    size_t n = std::min(sizes[step++ % std::size(sizes)], data.size() - pos);
+    ASSERT_TRUE(w->Write(AsBytes(std::string_view(data).substr(pos, n))).has_value());
+    pos += n;
+  }
+  ASSERT_TRUE(w->Close().has_value());
+  EXPECT_EQ(w->summary().chunks, whole.chunks);
+  ASSERT_TRUE(repo->Flush().has_value());
+  EXPECT_EQ(MustRead(*repo, whole), data);
+}
+
+// Restore decodes on the pool and hashes in stream order on whichever worker finishes the next
+// run: with one worker (a queue of two tasks) up to many workers, and read buffers from one
+// byte to larger than a run, the bytes come back exactly and the digest check still bites.
+TEST(Repository, StreamReadIsBitExactWithAnyWorkerCountAndReadSize) {
+  storage::MemoryBackend b;
+  InitOptions o = SmallRepo();
+  o.pack_size = 1u << 20;
+  auto r = Repository::Init(b, SecretString("secret"), o, TestClock());
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  std::string data = TableDump(60000, 6);  // ~5 MB: many runs
+  StreamSummary s = MustWrite(**r, data, 1u << 20);
+  ASSERT_TRUE((*r)->Flush().has_value());
+  for (int workers : {1, 2, 3, 8, 16}) {
+    auto repo = Repository::Open(b, SecretString("secret"), {.workers = workers});
+    ASSERT_TRUE(repo.has_value()) << repo.error().ToString();
+    for (size_t read_size : {size_t{1}, size_t{4093}, size_t{1} << 20, size_t{16} << 20}) {
+      if (read_size == 1 && workers > 3) continue;  // slow, and covered by fewer workers
+      auto src = (*repo)->OpenStream(s.chunks, s.sha256);
+      std::string got;
+      std::vector<uint8_t> buf(read_size);
+      for (;;) {
+        auto n = src->Read(buf);
+        ASSERT_TRUE(n.has_value()) << n.error().ToString();
+        if (*n == 0) break;
+        got.append(reinterpret_cast<const char*>(buf.data()), *n);
+      }
+      ASSERT_TRUE(got == data) << "workers " << workers << " read size " << read_size;
+    }
+    crypto::Digest wrong = s.sha256;
+    wrong[31] ^= 0x80;
+    auto bad = (*repo)->OpenStream(s.chunks, wrong)->ReadAll();
+    ASSERT_FALSE(bad.has_value());
+    EXPECT_EQ(bad.error().code(), ErrorCode::kCorruption);
+    // Abandoning a stream mid-way (jobs still running) is safe.
+    auto partial = (*repo)->OpenStream(s.chunks, s.sha256);
+    std::vector<uint8_t> some(100000);
+    ASSERT_TRUE(partial->Read(some).has_value());
+  }
+}
+
 TEST(Repository, AppendedRowsAddOnlyTheChangedTail) {
   storage::MemoryBackend b;
   auto repo = MustInit(b);
