@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   o.jobs = jobs;
   // For experiments: POSTGRES_BENCH_MWM=64MB (or "" for the server's setting).
   if (const char* m = std::getenv("POSTGRES_BENCH_MWM")) o.maintenance_work_mem = m;
+  // POSTGRES_BENCH_PMW=2: parallel workers per index build (default 0; -1: the server's).
+  if (const char* w = std::getenv("POSTGRES_BENCH_PMW")) o.max_parallel_maintenance_workers = std::atoi(w);
   // POSTGRES_BENCH_COPY=text: every table in COPY text format (the binary fast path off).
   if (const char* f = std::getenv("POSTGRES_BENCH_COPY")) o.binary_copy = std::string(f) != "text";
   auto r = Restore(*settings, o, **in, nullptr);

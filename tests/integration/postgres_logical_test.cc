@@ -410,6 +410,34 @@ TEST_F(PostgresLogical, BinaryCopyLoadsEveryConvertedTypeExactly) {
   EXPECT_EQ(text_of("edge"), edge);
 }
 
+// The bulk-load settings of the restore connections, read back from the server that runs them.
+TEST_F(PostgresLogical, RestoreSessionSettingsAreWhatTheServerRuns) {
+  auto show = [](PgConn& c, const std::string& name) {
+    auto r = c.Exec("SHOW " + name);
+    EXPECT_TRUE(r) << r.error().ToString();
+    return r ? r->GetString(0, 0) : "";
+  };
+  auto fresh = PgConn::Open(Server("postgres"));
+  ASSERT_TRUE(fresh) << fresh.error().ToString();
+  auto conn = PgConn::Open(Server("postgres"));
+  ASSERT_TRUE(conn) << conn.error().ToString();
+  RestoreOptions o;
+  ASSERT_TRUE((*conn)->Exec(RestoreSessionSettings(o)));
+  EXPECT_EQ(show(**conn, "synchronous_commit"), "off");
+  EXPECT_EQ(show(**conn, "maintenance_work_mem"), "256MB");
+  EXPECT_EQ(show(**conn, "max_parallel_maintenance_workers"), "0");
+
+  // "" and -1 keep the server's own settings.
+  auto kept = PgConn::Open(Server("postgres"));
+  ASSERT_TRUE(kept) << kept.error().ToString();
+  o.maintenance_work_mem = "";
+  o.max_parallel_maintenance_workers = -1;
+  ASSERT_TRUE((*kept)->Exec(RestoreSessionSettings(o)));
+  EXPECT_EQ(show(**kept, "maintenance_work_mem"), show(**fresh, "maintenance_work_mem"));
+  EXPECT_EQ(show(**kept, "max_parallel_maintenance_workers"), show(**fresh, "max_parallel_maintenance_workers"));
+  EXPECT_EQ(show(**kept, "synchronous_commit"), "off");
+}
+
 TEST_F(PostgresLogical, DryRunReportsThePlanAndChangesNothing) {
   std::string db = Clone("dryrun");
   ASSERT_TRUE(BackupTo(db, {}, tmp_.path()));

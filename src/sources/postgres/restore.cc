@@ -389,13 +389,8 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
   std::vector<RestoreTableReport> reps(cap.tables.size());
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<PgConn>> conns(static_cast<size_t>(std::max(1, jobs)));
-  // Per connection: pg_dump's SET preamble, and the settings PostgreSQL's "Populating a
-  // Database" recommends for a bulk load: more memory for index builds, no wait for the WAL
-  // flush at each commit (a crash mid-restore is handled by restoring again).
-  std::string session = preamble + "SET synchronous_commit = off;\n";
-  if (!options.maintenance_work_mem.empty()) {
-    session += "SET maintenance_work_mem = " + QuoteLiteral(options.maintenance_work_mem) + ";\n";
-  }
+  // Per connection: pg_dump's SET preamble, then the bulk-load settings.
+  const std::string session = preamble + RestoreSessionSettings(options);
   std::mutex steps_mu;
   const auto t0 = std::chrono::steady_clock::now();
   auto run = [&](int w, size_t k) -> Status {
@@ -703,6 +698,19 @@ Result<RestoreReport> RestoreInPlace(const Settings& target, const RestoreOption
 }
 
 }  // namespace
+
+std::string RestoreSessionSettings(const RestoreOptions& options) {
+  // PostgreSQL's "Populating a Database": more memory for index builds; no wait for the WAL
+  // flush at each commit (a crash mid-restore is handled by restoring again).
+  std::string sql = "SET synchronous_commit = off;\n";
+  if (!options.maintenance_work_mem.empty()) {
+    sql += "SET maintenance_work_mem = " + QuoteLiteral(options.maintenance_work_mem) + ";\n";
+  }
+  if (options.max_parallel_maintenance_workers >= 0) {
+    sql += "SET max_parallel_maintenance_workers = " + std::to_string(options.max_parallel_maintenance_workers) + ";\n";
+  }
+  return sql;
+}
 
 Result<RestoreReport> Restore(const Settings& target, const RestoreOptions& options, CaptureSource& in,
                               const transform::PgRowTransform* transform) {

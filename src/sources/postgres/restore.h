@@ -56,6 +56,11 @@ struct RestoreOptions {
   // format (copy_binary.h): less parsing for the server, the bottleneck of a restore. Tables
   // with other types, transformed tables and rows the encoder refuses go in text.
   bool binary_copy = true;
+  // Parallel workers per CREATE INDEX on the restore connections; -1 keeps the server's
+  // setting. The task graph already keeps `jobs` connections busy, one per core by default,
+  // so the server's default of 2 workers per index build oversubscribes the CPU: on 2 cores a
+  // 660 MB restore took 8.2 s with 0 and 10.8 s with 2 (bench/postgres_compare.md).
+  int max_parallel_maintenance_workers = 0;
 };
 
 struct PlanStep {
@@ -94,6 +99,10 @@ struct RestoreReport {
   };
   std::vector<Step> steps;
 };
+
+// The SET statements each restore connection runs after pg_dump's preamble (bulk-load
+// settings from `options`).
+std::string RestoreSessionSettings(const RestoreOptions& options);
 
 // Fails with kInvalidInput for an unknown mode/table or a capture that does not fit the mode,
 // kAlreadyExists for a non-empty target without allow_drop, kCorruption for a capture whose
