@@ -1,9 +1,11 @@
 #include "repo/prune.h"
 
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "repo/retention.h"
 #include "repo/snapshot.h"
 
 namespace summit::repo {
@@ -31,6 +33,19 @@ Result<PruneReport> Prune(Repository& repo, const PruneOptions& options) {
     if (!existing.count(id))
       return Fail(Error(ErrorCode::kNotFound, "prune: snapshot " + id + " does not exist",
                         "list snapshots with `summit-dr list`"));
+  // An incremental snapshot cannot be restored without its bases: never remove a base of a
+  // snapshot that stays (retention keeps them; this guards every other caller).
+  std::map<std::string, std::vector<std::string>> bases_of;
+  std::vector<std::string> staying;
+  for (const auto& s : snaps) {
+    bases_of[s.id] = s.bases;
+    if (!forget.count(s.id)) staying.push_back(s.id);
+  }
+  for (const auto& [base, dependent] : ClosureOfBases(bases_of, staying).bases)
+    if (forget.count(base))
+      return Fail(Error(ErrorCode::kInvalidInput,
+                        "prune: snapshot " + base + " is a base of snapshot " + dependent + ", which is kept",
+                        "forget " + dependent + " too, or keep " + base));
   std::unordered_set<BlobId, IdHash> used;
   for (const auto& s : snaps) {
     if (forget.count(s.id)) continue;

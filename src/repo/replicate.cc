@@ -1,8 +1,10 @@
 #include "repo/replicate.h"
 
+#include <map>
 #include <set>
 #include <unordered_set>
 
+#include "repo/retention.h"
 #include "repo/snapshot.h"
 
 namespace summit::repo {
@@ -57,10 +59,22 @@ Result<ReplicateReport> Replicate(Repository& src, storage::Backend& dst, const 
   if (ids.empty()) {
     SUMMIT_ASSIGN_OR_RETURN(snaps, ListSnapshots(src));
   } else {
-    for (const auto& id : ids) {
-      SUMMIT_ASSIGN_OR_RETURN(SnapshotManifest m, LoadManifest(src, id));
-      snaps.push_back(std::move(m));
-    }
+    // An incremental snapshot is useless without its chain: bring its bases along, first.
+    SUMMIT_ASSIGN_OR_RETURN(std::vector<SnapshotManifest> all, ListSnapshots(src));
+    std::map<std::string, std::vector<std::string>> bases_of;
+    for (const auto& m : all) bases_of[m.id] = m.bases;
+    for (const auto& id : ids)
+      if (!bases_of.count(id)) SUMMIT_TRY(LoadManifest(src, id));  // the not-found error, with its hint
+    BaseClosure chain = ClosureOfBases(bases_of, ids);
+    if (!chain.missing.empty())
+      return Fail(Error(ErrorCode::kCorruption,
+                        "replicate: snapshot " + chain.missing.front().second + " depends on base " +
+                            chain.missing.front().first + ", which is not in " + sb.Describe(),
+                        "run `summit-dr check` on the source"));
+    std::set<std::string> wanted(ids.begin(), ids.end());
+    for (const auto& [base, dependent] : chain.bases) wanted.insert(base);
+    for (auto& m : all)  // ListSnapshots order (oldest first): bases before what depends on them
+      if (wanted.count(m.id)) snaps.push_back(std::move(m));
   }
   std::vector<const SnapshotManifest*> todo;
   for (const auto& s : snaps) {

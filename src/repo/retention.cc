@@ -11,6 +11,30 @@ std::string GroupName(const SnapshotSummary& s) { return s.scope.empty() ? s.set
 
 }  // namespace
 
+BaseClosure ClosureOfBases(const std::map<std::string, std::vector<std::string>>& bases_of,
+                           const std::vector<std::string>& ids) {
+  BaseClosure out;
+  std::vector<std::pair<std::string, std::string>> todo;  // (base, dependent)
+  for (const auto& id : ids) {
+    auto it = bases_of.find(id);
+    if (it == bases_of.end()) continue;
+    for (const auto& b : it->second) todo.emplace_back(b, id);
+  }
+  while (!todo.empty()) {
+    auto [base, dependent] = todo.back();
+    todo.pop_back();
+    if (out.bases.count(base)) continue;
+    auto it = bases_of.find(base);
+    if (it == bases_of.end()) {
+      out.missing.emplace_back(base, dependent);
+      continue;
+    }
+    out.bases.emplace(base, dependent);
+    for (const auto& b : it->second) todo.emplace_back(b, base);
+  }
+  return out;
+}
+
 Result<RetentionPlan> PlanRetention(const std::vector<SnapshotSummary>& snapshots, const RetentionPolicy& policy,
                                     TimePoint now) {
   if (policy.retention_days_override && *policy.retention_days_override < 0)
@@ -84,6 +108,26 @@ Result<RetentionPlan> PlanRetention(const std::vector<SnapshotSummary>& snapshot
       plan.forget.push_back(std::move(d));
     }
   }
+
+  // A kept incremental snapshot keeps its whole chain of bases.
+  std::map<std::string, std::vector<std::string>> bases_of;
+  for (const auto& s : snapshots) bases_of[s.id] = s.bases;
+  std::vector<std::string> kept;
+  for (const auto& d : plan.keep) kept.push_back(d.snapshot.id);
+  BaseClosure needed = ClosureOfBases(bases_of, kept);
+  for (auto it = plan.forget.begin(); it != plan.forget.end();) {
+    auto need = needed.bases.find(it->snapshot.id);
+    if (need == needed.bases.end()) {
+      ++it;
+      continue;
+    }
+    it->reasons = {"base of kept snapshot " + need->second + " (incremental chain)"};
+    plan.keep.push_back(std::move(*it));
+    it = plan.forget.erase(it);
+  }
+  for (const auto& [base, dependent] : needed.missing)
+    plan.warnings.push_back("snapshot " + dependent + " depends on base " + base +
+                            ", which does not exist: it cannot be restored");
   return plan;
 }
 

@@ -7,8 +7,9 @@
 // tenant's backups never push another tenant's out. A snapshot is kept when any of these
 // holds: it finished within keep_days of `now`; it is among the keep_last newest of its group;
 // it is the newest verified snapshot of its group (the invariant: never forgotten, whatever
-// the rules say); its set has no rule. RETENTION_DAYS, when given, replaces the keep_days of
-// every set that has a rule.
+// the rules say); its set has no rule; it is a base, directly or through other bases, of a
+// snapshot that is kept (an incremental capture cannot be restored without its chain).
+// RETENTION_DAYS, when given, replaces the keep_days of every set that has a rule.
 //
 // Pure: no I/O, no clock (the caller passes `now`); thread-safe.
 #pragma once
@@ -29,7 +30,21 @@ struct SnapshotSummary {
   std::string scope;  // tenant or project id for the tenant/project sets; empty otherwise
   TimePoint finished;
   bool verified = false;
+  std::vector<std::string> bases;  // snapshots it depends on (SnapshotManifest::bases)
 };
+
+// The chains of incremental snapshots: what `ids` depend on, transitively.
+struct BaseClosure {
+  // Every snapshot some id depends on, directly or through another base, with the first
+  // dependent found that needs it (for messages: "base of X").
+  std::map<std::string, std::string> bases;
+  // (missing base, the snapshot that names it): bases absent from `bases_of`.
+  std::vector<std::pair<std::string, std::string>> missing;
+};
+
+// `bases_of` maps every existing snapshot id to its direct bases.
+BaseClosure ClosureOfBases(const std::map<std::string, std::vector<std::string>>& bases_of,
+                           const std::vector<std::string>& ids);
 
 struct RetentionRule {
   std::optional<int> keep_days;  // keep what finished within the last N days

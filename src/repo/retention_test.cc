@@ -58,6 +58,33 @@ TEST_F(RetentionTest, KeepsWhatFinishedWithinKeepDaysAndForgetsTheRest) {
   EXPECT_TRUE(plan->warnings.empty());
 }
 
+TEST_F(RetentionTest, AKeptIncrementalSnapshotKeepsItsWholeChainOfBases) {
+  RetentionPolicy p;
+  p.per_set["full"] = {7, std::nullopt};
+  // full-old <- incr-a <- incr-b (kept) ; unrelated-old has no dependents.
+  std::vector<SnapshotSummary> snaps = {Snap("incr-b", "full", kDay * 1), Snap("incr-a", "full", kDay * 20, false),
+                                        Snap("full-old", "full", kDay * 30, false),
+                                        Snap("unrelated-old", "full", kDay * 31, false)};
+  snaps[0].bases = {"incr-a"};
+  snaps[1].bases = {"full-old"};
+  auto plan = PlanRetention(snaps, p, clock_.Now());
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  EXPECT_EQ(Ids(plan->keep), (std::set<std::string>{"incr-b", "incr-a", "full-old"}));
+  EXPECT_EQ(Ids(plan->forget), (std::set<std::string>{"unrelated-old"}));
+  EXPECT_TRUE(HasReason(Find(plan->keep, "incr-a"), "base of kept snapshot incr-b"));
+  EXPECT_TRUE(HasReason(Find(plan->keep, "full-old"), "base of kept snapshot incr-a"));
+}
+
+TEST_F(RetentionTest, AMissingBaseIsAWarningNamingBothSnapshots) {
+  RetentionPolicy p;
+  std::vector<SnapshotSummary> snaps = {Snap("incr", "full", kDay)};
+  snaps[0].bases = {"gone"};
+  auto plan = PlanRetention(snaps, p, clock_.Now());
+  ASSERT_TRUE(plan);
+  ASSERT_EQ(plan->warnings.size(), 1u);
+  EXPECT_NE(plan->warnings[0].find("incr depends on base gone"), std::string::npos) << plan->warnings[0];
+}
+
 TEST_F(RetentionTest, TheKeepDaysBoundaryIsInclusive) {
   RetentionPolicy p;
   p.per_set["full"] = {7, std::nullopt};

@@ -48,6 +48,7 @@ std::string EncodeManifest(const SnapshotManifest& m) {
                       {"tool_version", m.tool_version}, {"repository_id", m.repository_id},
                       {"new_bytes", m.new_bytes}, {"labels", m.labels},
                       {"components", std::move(comps)}};
+  if (!m.bases.empty()) j["bases"] = m.bases;  // absent in manifests without dependencies
   return j.dump();
 }
 
@@ -71,6 +72,9 @@ Result<SnapshotManifest> ParseManifest(ByteView json) {
     m.repository_id = j.value("repository_id", "");
     m.new_bytes = j.value("new_bytes", uint64_t{0});
     m.labels = j.value("labels", nlohmann::json::object());
+    m.bases = j.value("bases", std::vector<std::string>{});
+    for (const auto& b : m.bases)
+      if (!ValidateSnapshotId(b).has_value()) return Fail(ErrorCode::kCorruption, "snapshot manifest names a malformed base id");
     for (const auto& cj : j.at("components")) {
       SnapshotComponent c;
       c.name = cj.at("name").get<std::string>();
@@ -138,6 +142,7 @@ nlohmann::json MetadataJson(const SnapshotManifest& m) {
           {"stored_size", total_stored},
           {"new_bytes", m.new_bytes},
           {"labels", m.labels},
+          {"bases", m.bases},
           {"components", std::move(comps)}};
 }
 
@@ -251,6 +256,12 @@ Result<CaptureSink*> SnapshotWriter::Component(std::string_view name) {
   CaptureSink* out = sink.get();
   components_.emplace(std::string(name), std::move(sink));
   return out;
+}
+
+void SnapshotWriter::AddBase(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto pos = std::lower_bound(manifest_.bases.begin(), manifest_.bases.end(), id);
+  if (pos == manifest_.bases.end() || *pos != id) manifest_.bases.insert(pos, id);
 }
 
 Result<nlohmann::json> SnapshotWriter::Finish() {

@@ -55,6 +55,9 @@ struct SnapshotManifest {
   std::string repository_id;
   uint64_t new_bytes = 0;  // bytes this snapshot added to the repository
   nlohmann::json labels = nlohmann::json::object();
+  // Snapshots this one cannot be restored without (an incremental capture's bases; direct
+  // dependencies only, sorted). Retention, prune, replicate and check follow them transitively.
+  std::vector<std::string> bases;
   std::vector<SnapshotComponent> components;  // sorted by name
 
   const SnapshotComponent* FindComponent(std::string_view name) const;
@@ -91,6 +94,8 @@ class SnapshotWriter {
   // Flushes the repository (packs, then index), then writes the manifest. Fails with
   // kInternal if a stream is still open. Returns the backup-metadata.json document.
   Result<nlohmann::json> Finish();
+  // Records that the snapshot depends on snapshot `id` (an incremental capture's base).
+  void AddBase(const std::string& id);
 
  private:
   class ComponentSink;
@@ -117,6 +122,7 @@ class SnapshotReader {
   // kNotFound for a component the snapshot does not have.
   Result<std::unique_ptr<CaptureSource>> Component(std::string_view name);
   nlohmann::json Metadata() const { return MetadataJson(manifest_); }
+  Repository& repository() const { return repo_; }
 
  private:
   SnapshotReader(Repository& repo, SnapshotManifest m) : repo_(repo), manifest_(std::move(m)) {}

@@ -30,9 +30,11 @@ void WriteStream(CaptureSink& sink, const std::string& name, const std::string& 
 }
 
 // A snapshot with postgres (two tables + schema) and redis.
-nlohmann::json MakeSnapshot(Repository& repo, const std::string& id, uint32_t seed) {
+nlohmann::json MakeSnapshot(Repository& repo, const std::string& id, uint32_t seed,
+                            const std::vector<std::string>& bases = {}) {
   auto w = SnapshotWriter::Begin(repo, {.id = id, .set = "full", .host = "db1", .tool_version = "0.1.0"}, TestClock());
   EXPECT_TRUE(w.has_value()) << w.error().ToString();
+  for (const auto& b : bases) (*w)->AddBase(b);
   auto pg = (*w)->Component("postgres");
   EXPECT_TRUE(pg.has_value());
   WriteStream(**pg, "schema.pre.sql", "CREATE TABLE users (id bigint primary key);\n");
@@ -146,6 +148,12 @@ TEST(Snapshot, ManifestCodecRoundTripsAndRejectsGarbage) {
   auto back = ParseManifest(AsBytes(EncodeManifest(m)));
   ASSERT_TRUE(back.has_value());
   EXPECT_EQ(back->components[0].streams[0].chunks, m.components[0].streams[0].chunks);
+  EXPECT_TRUE(back->bases.empty());
+  m.bases = {"base-1", "base-2"};
+  auto with_bases = ParseManifest(AsBytes(EncodeManifest(m)));
+  ASSERT_TRUE(with_bases.has_value());
+  EXPECT_EQ(with_bases->bases, m.bases);
+  EXPECT_EQ(MetadataJson(*with_bases)["bases"], nlohmann::json(m.bases));
   for (std::string bad : {"", "{}", "{\"version\":1,\"id\":\"x\",\"components\":[{\"name\":1}]}",
                           "{\"version\":1,\"id\":\"x\",\"components\":[{\"name\":\"a\",\"streams\":[{\"name\":\"s\","
                           "\"size\":1,\"sha256\":\"zz\",\"chunks\":[]}]}]}"})
@@ -285,6 +293,53 @@ TEST(Replicate, CopiesSnapshotsThatRestoreBitExactlyFromTheReplica) {
   auto again = Replicate(*repo, dr);
   EXPECT_EQ(again->packs_copied, 0u);
   EXPECT_TRUE(again->snapshots_copied.empty());
+}
+
+TEST(Prune, RefusesToForgetABaseOfASnapshotThatStays) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "base", 1);
+  MakeSnapshot(*repo, "incr", 2, {"base"});
+  size_t objects = b.ObjectCount();
+  auto r = Prune(*repo, {.forget = {"base"}});
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().message().find("base is a base of snapshot incr"), std::string::npos) << r.error().message();
+  EXPECT_EQ(b.ObjectCount(), objects);
+  auto both = Prune(*repo, {.forget = {"base", "incr"}});
+  EXPECT_TRUE(both.has_value()) << both.error().ToString();
+}
+
+TEST(Check, ASnapshotWhoseBaseIsMissingIsBrokenNamingBoth) {
+  storage::MemoryBackend b;
+  auto repo = MustInit(b);
+  MakeSnapshot(*repo, "base", 1);
+  MakeSnapshot(*repo, "incr", 2, {"base"});
+  MakeSnapshot(*repo, "incr2", 3, {"incr"});
+  EXPECT_TRUE(Check(*repo)->ok());
+  ASSERT_TRUE(b.Delete("snapshots/base").has_value());  // as an older tool's prune could
+  auto all = Check(*repo);
+  ASSERT_TRUE(all.has_value());
+  EXPECT_FALSE(all->ok());
+  ASSERT_EQ(all->damaged.size(), 2u) << all->ToJson().dump(2);
+  EXPECT_NE(all->errors[0].find("snapshot incr depends on base snapshot base"), std::string::npos) << all->errors[0];
+  auto one = Check(*repo, {.snapshots = {"incr2"}});
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->errors.size(), 1u);
+  EXPECT_NE(one->errors[0].find("incr2 depends on base snapshot base (through incr)"), std::string::npos) << one->errors[0];
+}
+
+TEST(Replicate, CopiesTheBasesOfAnIncrementalSnapshotFirst) {
+  storage::MemoryBackend primary, dr;
+  auto repo = MustInit(primary);
+  MakeSnapshot(*repo, "base", 1);
+  MakeSnapshot(*repo, "incr", 2, {"base"});
+  MakeSnapshot(*repo, "other", 3);
+  auto r = Replicate(*repo, dr, {"incr"});
+  ASSERT_TRUE(r.has_value()) << r.error().ToString();
+  EXPECT_EQ(r->snapshots_copied, (std::vector<std::string>{"base", "incr"}));
+  auto replica = Repository::Open(dr, SecretString("pw"));
+  ASSERT_TRUE(replica.has_value());
+  EXPECT_TRUE(Check(**replica, {.read_data = true})->ok());
 }
 
 TEST(Replicate, RefusesADestinationHoldingAnotherRepository) {
