@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 #include "core/log.h"
 #include "io/process.h"
 #include "sources/postgres/catalog.h"
+#include "sources/postgres/incremental.h"
 #include "sources/postgres/pg_conn.h"
 #include "sources/postgres/timescale.h"
 
@@ -56,7 +58,53 @@ struct TableJob {
   std::string stream;
   uint64_t rows = 0;
   uint64_t bytes = 0;
+  // Incremental: a delta is attempted when base_stream is set; `delta` says it succeeded.
+  std::string base_stream;
+  uint64_t base_bytes = 0;      // the table's (materialized) size in the base
+  uint64_t max_delta_rows = 0;  // more changed rows than this: capture in full instead
+  bool delta = false;
+  uint64_t delta_rows = 0;
+  uint64_t delta_bytes = 0;
+  uint64_t keys_bytes = 0;
+  std::string full_reason;      // with a base: why the table was captured in full
 };
+
+// The xid8 bounds of the exporting transaction's snapshot (PostgreSQL 13+).
+struct SnapshotXids {
+  uint64_t xmin = 0;
+  uint64_t xmax = 0;
+};
+
+// Why `table` cannot be captured as a delta against its entry in the base's `tables`
+// attribute (nullptr: not in the base); "" when it can.
+std::string DeltaRefusal(const TableInfo& table, const std::string& where, const nlohmann::json* base) {
+  if (table.primary_key.empty()) return "no primary key";
+  // A filtered row can enter the filter without changing itself (its parent moved to the
+  // tenant, or a time predicate): only whole tables are safe to diff by xmin.
+  if (!where.empty()) return "filtered table";
+  if (!base) return "not in the base";
+  if (!base->value("where", std::string()).empty()) return "filtered in the base";
+  if (base->value("columns", std::vector<std::string>{}) != table.columns ||
+      base->value("types", std::vector<std::string>{}) != table.types ||
+      base->value("primary_key", std::vector<std::string>{}) != table.primary_key)
+    return "columns or primary key changed since the base";
+  if (base->value("stream", std::string()).empty()) return "the base entry has no stream";
+  return "";
+}
+
+// The COPY of the primary keys of every row, in the order of CopyOutSql.
+std::string CopyKeysSql(const TableInfo& table) {
+  TableInfo keys = table;
+  keys.columns = table.primary_key;
+  return CopyOutSql(keys, "");
+}
+
+// Rows not older than the base's xmin horizon. age() is relative to the current transaction
+// and computed in 32 bits; the caller guarantees the distance to the base is below 2^31.
+// Frozen rows report an age of INT_MAX and count as old, as they are.
+std::string DeltaPredicate(uint64_t base_xmin) {
+  return "age(summit_r.xmin) <= age('" + std::to_string(base_xmin & 0xffffffffu) + "'::xid)";
+}
 
 Status BeginSnapshotTransaction(PgConn& conn, const std::string& snapshot) {
   SUMMIT_TRY(conn.Exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the backup transaction"));
@@ -94,6 +142,89 @@ Status RunPgDump(const Settings& settings, const BackupOptions& options, const s
   return counting.Close();
 }
 
+// Why no table can be captured as a delta against `base` at all; "" when tables may be.
+std::string IncrementalRefusal(const IncrementalBase& base, const std::string& database,
+                               const std::optional<SnapshotXids>& xids) {
+  if (!xids) return "the server is older than PostgreSQL 13 (no pg_current_snapshot())";
+  const nlohmann::json capture = base.attributes.value("capture", nlohmann::json::object());
+  if (capture.value("database", "") != database)
+    return "base " + base.snapshot + " is of database " + capture.value("database", "?") + ", not " + database;
+  if (!base.attributes.value("filter", nlohmann::json(nullptr)).is_null())
+    return "base " + base.snapshot + " is a tenant or project capture";
+  uint64_t base_xmin = 0;
+  try {
+    base_xmin = std::stoull(capture.value("xmin", "x"));
+  } catch (const std::exception&) {
+    return "base " + base.snapshot + " does not record its snapshot's xmin (taken by an older summit-dr)";
+  }
+  if (xids->xmax < base_xmin) return "base " + base.snapshot + "'s xmin is newer than this server's (another cluster?)";
+  if (xids->xmax - base_xmin >= (uint64_t{1} << 31))
+    return "2^31 or more transactions since base " + base.snapshot + " (xid comparison would wrap)";
+  return "";
+}
+
+// Where one COPY goes: a new stream of the capture, with its rows and bytes counted.
+struct CopyTarget {
+  std::string stream;
+  std::string what;                                        // "COPY of table x", for errors
+  uint64_t max_rows = std::numeric_limits<uint64_t>::max();  // beyond: abandon the stream
+  uint64_t rows = 0;
+  uint64_t bytes = 0;
+  bool over_limit = false;
+};
+
+// Runs `copy_sql` into target.stream. When more than target.max_rows rows come, sets
+// over_limit and drops the stream unclosed, so it never becomes part of the capture.
+Status CopyIntoStream(PgConn& conn, const std::string& copy_sql, CopyTarget& target, const BackupOptions& options,
+                      CaptureSink& out, const std::atomic<bool>& stop) {
+  SUMMIT_ASSIGN_OR_RETURN(auto sink, out.OpenStream(target.stream));
+  ChunkedWriter w(*sink, options.write_buffer_bytes);
+  Status st = conn.CopyOut(
+      copy_sql,
+      [&](std::string_view data) -> Status {
+        // libpq returns whole rows; count their newlines.
+        target.rows += static_cast<uint64_t>(std::count(data.begin(), data.end(), '\n'));
+        if (stop) return Fail(ErrorCode::kCancelled, "stopped after another table failed");
+        if (target.rows > target.max_rows) {
+          target.over_limit = true;
+          return Fail(ErrorCode::kCancelled, "more rows than the limit");
+        }
+        return w.Write(data);
+      },
+      target.what);
+  if (target.over_limit) return Ok();
+  SUMMIT_TRY(std::move(st));
+  SUMMIT_TRY(w.Flush());
+  target.bytes = w.bytes();
+  return sink->Close();
+}
+
+// Captures job's table as <stream>.delta and <stream>.keys. When the delta has more than
+// job.max_delta_rows rows, abandons it and returns with job.delta false and job.full_reason
+// set, for the caller to capture the table in full.
+Status CaptureDelta(PgConn& conn, TableJob& job, const BackupOptions& options, CaptureSink& out,
+                    const std::atomic<bool>& stop) {
+  const TableInfo& t = *job.table;
+  // IncrementalRefusal has checked that the base records its xmin.
+  const uint64_t base_xmin =
+      std::stoull(options.incremental.attributes.value("capture", nlohmann::json::object()).value("xmin", "0"));
+  CopyTarget delta{job.stream + kDeltaSuffix, "COPY of the changed rows of table " + t.qualified(), job.max_delta_rows};
+  SUMMIT_TRY(CopyIntoStream(conn, CopyOutSql(t, DeltaPredicate(base_xmin)), delta, options, out, stop));
+  if (delta.over_limit) {
+    job.full_reason = "more than " + std::to_string(job.max_delta_rows) + " changed rows (max_delta_fraction " +
+                      std::to_string(options.incremental.max_delta_fraction) + ")";
+    return Ok();
+  }
+  CopyTarget keys{job.stream + kKeysSuffix, "COPY of the primary keys of table " + t.qualified()};
+  SUMMIT_TRY(CopyIntoStream(conn, CopyKeysSql(t), keys, options, out, stop));
+  job.delta = true;
+  job.delta_rows = delta.rows;
+  job.delta_bytes = delta.bytes;
+  job.keys_bytes = keys.bytes;
+  job.rows = keys.rows;
+  return Ok();
+}
+
 }  // namespace
 
 Result<BackupReport> Backup(const Settings& settings, const BackupOptions& options, CaptureSink& out) {
@@ -118,6 +249,16 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
   report.captured_at = snap.GetString(0, 2);
   const std::string database = snap.GetString(0, 3);
   const std::string server_version = snap.GetString(0, 4);
+
+  std::optional<SnapshotXids> xids;
+  if (master->server_version() >= 130000) {
+    SUMMIT_ASSIGN_OR_RETURN_CTX(
+        PgResult x,
+        master->Exec("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmax(pg_current_snapshot())::text",
+                     "reading the snapshot's transaction ids"),
+        "backing up postgres");
+    xids = SnapshotXids{std::stoull(x.GetString(0, 0)), std::stoull(x.GetString(0, 1))};
+  }
 
   SUMMIT_ASSIGN_OR_RETURN_CTX(Catalog cat, LoadCatalog(*master), "backing up postgres " + db);
 
@@ -212,6 +353,26 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
       jobs.push_back(TableJob{t, where.count(t->qualified()) ? where[t->qualified()] : "", stream});
     }
   }
+  const IncrementalBase& inc = options.incremental;
+  if (!inc.snapshot.empty()) {
+    report.full_reason = IncrementalRefusal(inc, database, xids);
+    if (report.full_reason.empty()) {
+      std::map<std::string, const nlohmann::json*> base_tables;
+      const nlohmann::json& tables = inc.attributes.contains("tables") ? inc.attributes.at("tables") : nlohmann::json::array();
+      for (const auto& t : tables) base_tables[t.value("table", "")] = &t;
+      for (auto& job : jobs) {
+        auto it = base_tables.find(job.table->qualified());
+        const nlohmann::json* base = it == base_tables.end() ? nullptr : it->second;
+        job.full_reason = DeltaRefusal(*job.table, job.where, base);
+        if (!job.full_reason.empty()) continue;
+        job.base_stream = base->value("stream", "");
+        job.base_bytes = base->value("bytes", uint64_t{0});
+        double reference = static_cast<double>(std::max<int64_t>(base->value("rows", int64_t{0}), job.table->estimated_rows));
+        job.max_delta_rows = static_cast<uint64_t>(reference * inc.max_delta_fraction);
+      }
+    }
+  }
+
   std::vector<Hypertable> hypertables;
   bool has_timescale = false;
   for (const auto& [name, version] : cat.extensions) has_timescale = has_timescale || name == "timescaledb";
@@ -245,22 +406,20 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
       size_t k = next.fetch_add(1);
       if (k >= order.size()) break;
       TableJob& job = jobs[order[k]];
-      auto st = [&]() -> Status {
-        SUMMIT_ASSIGN_OR_RETURN(auto sink, out.OpenStream(job.stream));
-        ChunkedWriter w(*sink, options.write_buffer_bytes);
-        SUMMIT_TRY(conn->CopyOut(
-            CopyOutSql(*job.table, job.where),
-            [&](std::string_view data) -> Status {
-              // libpq returns whole rows; count their newlines.
-              job.rows += static_cast<uint64_t>(std::count(data.begin(), data.end(), '\n'));
-              if (stop) return Fail(ErrorCode::kCancelled, "stopped after another table failed");
-              return w.Write(data);
-            },
-            "COPY of table " + job.table->qualified()));
-        SUMMIT_TRY(w.Flush());
-        job.bytes = w.bytes();
-        return sink->Close();
-      }();
+      if (!job.base_stream.empty()) {
+        auto st = CaptureDelta(*conn, job, options, out, stop);
+        if (!st) return record_error(std::move(st).error().Context(ctx("table " + job.table->qualified())));
+        if (job.delta) continue;
+      }
+      CopyTarget full{job.stream, "COPY of table " + job.table->qualified()};
+      auto st = CopyIntoStream(*conn, CopyOutSql(*job.table, job.where), full, options, out, stop);
+      job.rows = full.rows;
+      job.bytes = full.bytes;
+      if (st && options.incremental.enabled && !job.table->primary_key.empty() && job.where.empty()) {
+        CopyTarget keys{job.stream + kKeysSuffix, "COPY of the primary keys of table " + job.table->qualified()};
+        st = CopyIntoStream(*conn, CopyKeysSql(*job.table), keys, options, out, stop);
+        job.keys_bytes = keys.bytes;
+      }
       if (!st) return record_error(std::move(st).error().Context(ctx("table " + job.table->qualified())));
     }
   };
@@ -335,17 +494,46 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
     e["rows"] = j.rows;
     e["bytes"] = j.bytes;
     e["where"] = j.where;
+    e["mode"] = j.delta ? "delta" : "full";
+    if (j.delta) {
+      // `bytes` estimates the materialized table (for plans); what was stored is delta + keys.
+      e["bytes"] = j.base_bytes + j.delta_bytes;
+      e["base"] = inc.snapshot;
+      e["base_stream"] = j.base_stream;
+      e["delta_rows"] = j.delta_rows;
+      e["delta_bytes"] = j.delta_bytes;
+      e["keys_bytes"] = j.keys_bytes;
+    } else if (!j.full_reason.empty()) {
+      e["full_reason"] = j.full_reason;
+    }
+    if (!j.delta && j.keys_bytes > 0) e["keys_bytes"] = j.keys_bytes;
     tables.push_back(std::move(e));
-    report.tables.push_back(TableReport{q, j.rows, j.bytes});
+    uint64_t captured = (j.delta ? j.delta_bytes : j.bytes) + j.keys_bytes;
+    report.tables.push_back(TableReport{q, j.rows, captured, j.delta, j.delta_rows, j.full_reason});
     report.rows += j.rows;
-    report.bytes += j.bytes;
+    report.bytes += captured;
+    if (j.delta) report.base = inc.snapshot;
+  }
+  if (!inc.snapshot.empty() && report.base.empty() && report.full_reason.empty())
+    report.full_reason = "no table could be captured as a delta";
+  nlohmann::json incremental = {{"base", report.base.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.base)}};
+  if (!report.full_reason.empty()) incremental["full_reason"] = report.full_reason;
+  if (!report.base.empty()) {
+    uint64_t n = 0;
+    for (const auto& t : report.tables) n += t.delta ? 1 : 0;
+    incremental["chain"] = inc.chain + 1;
+    incremental["delta_tables"] = n;
+    incremental["full_tables"] = report.tables.size() - n;
   }
   report.bytes += schema_bytes;
   nlohmann::json exts = nlohmann::json::array();
   for (const auto& [name, version] : cat.extensions) exts.push_back({{"name", name}, {"version", version}});
   out.SetAttribute("format", kCaptureFormat);
-  out.SetAttribute("capture", {{"lsn", report.lsn}, {"time", report.captured_at}, {"snapshot", report.snapshot},
-                               {"server_version", server_version}, {"database", database}});
+  nlohmann::json capture = {{"lsn", report.lsn}, {"time", report.captured_at}, {"snapshot", report.snapshot},
+                            {"server_version", server_version}, {"database", database}};
+  if (xids) capture["xmin"] = std::to_string(xids->xmin), capture["xmax"] = std::to_string(xids->xmax);
+  out.SetAttribute("capture", capture);
+  out.SetAttribute("incremental", incremental);
   out.SetAttribute("tables", tables);
   out.SetAttribute("load_order", load_order);
   out.SetAttribute("extensions", exts);
