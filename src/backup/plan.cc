@@ -49,6 +49,10 @@ Result<BackupPlan> PlanBackup(const config::Config& config, const BackupRequest&
   plan.pre_hooks = set->pre_hooks;
   plan.post_hooks = set->post_hooks;
   plan.only = request.only;
+  plan.incremental.enabled = request.incremental || !request.base.empty();
+  plan.incremental.base = request.base;
+  plan.incremental.max_chain = config.sources.postgres_incremental.max_chain;
+  plan.incremental.max_delta_fraction = config.sources.postgres_incremental.max_delta_fraction;
 
   std::map<std::string, ComponentPlan> comps;
   bool pg_all_tables = false;

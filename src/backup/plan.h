@@ -41,6 +41,14 @@ struct ComponentPlan {
   std::vector<std::string> audit_tables;  // postgres: hash-chained tables verified at backup
 };
 
+// How the postgres component chooses and uses a base (docs/incremental.md).
+struct IncrementalPlan {
+  bool enabled = false;
+  std::string base;               // --base=ID; empty: the newest snapshot of the set and scope
+  int max_chain = 24;             // snapshots in a chain of bases; beyond: a full capture
+  double max_delta_fraction = 0.2;
+};
+
 struct BackupPlan {
   std::string id;
   std::string set;
@@ -53,6 +61,7 @@ struct BackupPlan {
   nlohmann::json coverage = nlohmann::json::object();  // config type -> what covers it
   std::vector<std::string> notes;                       // for the operator (e.g. fallbacks taken)
   std::vector<std::string> only;                        // --only, when it narrowed the set
+  IncrementalPlan incremental;
 };
 
 struct PlanContext {

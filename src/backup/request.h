@@ -33,6 +33,10 @@ struct BackupRequest {
   std::optional<int> retention_days;   // RETENTION_DAYS
   bool dry_run = false;
   bool skip_hooks = false;
+  // --incremental: capture postgres tables as row-level deltas against a base snapshot
+  // (docs/incremental.md); --base=ID names the base instead of the newest of the set.
+  bool incremental = false;
+  std::string base;
 };
 
 // Validates a request against the fixed vocabulary (set names, components, ids); kInvalidInput

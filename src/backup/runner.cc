@@ -1,6 +1,9 @@
 #include "backup/runner.h"
 
 #include <chrono>
+#include <set>
+
+#include "core/log.h"
 
 #include "io/process.h"
 #include "repo/snapshot.h"
@@ -81,7 +84,10 @@ Result<nlohmann::json> CaptureComponent(const ComponentPlan& c, CaptureSink& out
       }
     }
     SUMMIT_ASSIGN_OR_RETURN(auto r, sources::postgres::Backup(stores.postgres, c.postgres, out));
-    return nlohmann::json{{"tables", r.tables.size()}, {"rows", r.rows}, {"bytes", r.bytes}, {"lsn", r.lsn}};
+    nlohmann::json summary = {{"tables", r.tables.size()}, {"rows", r.rows}, {"bytes", r.bytes}, {"lsn", r.lsn}};
+    if (!r.base.empty()) summary["base"] = r.base;
+    if (!r.full_reason.empty()) summary["full_reason"] = r.full_reason;
+    return summary;
   }
   if (c.name == "neo4j") {
     SUMMIT_ASSIGN_OR_RETURN(auto r, sources::neo4j::Backup(stores.neo4j, c.neo4j, out));
@@ -117,6 +123,72 @@ Result<nlohmann::json> CaptureComponent(const ComponentPlan& c, CaptureSink& out
   return nlohmann::json{{"files", r.files}, {"bytes", r.bytes}};
 }
 
+// The chain length of a snapshot's postgres capture: 0 for a full capture, else its base's + 1.
+int ChainLength(const nlohmann::json& attributes) {
+  return attributes.value("incremental", nlohmann::json::object()).value("chain", 0);
+}
+
+// Why `base` cannot serve as a base for every repository of the backup; "" when it can.
+std::string BaseRefusal(const repo::SnapshotManifest& base, const std::vector<repo::Repository*>& repos,
+                        const std::vector<repo::SnapshotManifest>& all, const IncrementalPlan& inc) {
+  const repo::SnapshotComponent* pg = base.FindComponent("postgres");
+  if (!pg) return "snapshot " + base.id + " has no postgres component";
+  if (ChainLength(pg->attributes) + 1 > inc.max_chain)
+    return "a chain on " + base.id + " would be longer than max_chain " + std::to_string(inc.max_chain);
+  // The whole chain below the base must still exist, or the new snapshot could not be restored.
+  std::set<std::string> present;
+  for (const auto& m : all) present.insert(m.id);
+  std::vector<std::string> todo = base.bases;
+  while (!todo.empty()) {
+    std::string id = todo.back();
+    todo.pop_back();
+    if (!present.count(id)) return "snapshot " + id + ", a base of " + base.id + ", is missing";
+    for (const auto& m : all)
+      if (m.id == id) todo.insert(todo.end(), m.bases.begin(), m.bases.end());
+  }
+  // Each repository gets the same delta, so each must hold the same base.
+  for (size_t i = 1; i < repos.size(); ++i) {
+    auto there = repo::LoadManifest(*repos[i], base.id);
+    if (!there) return "base " + base.id + " is not in " + repos[i]->backend().Describe() + ": " + there.error().message();
+  }
+  return "";
+}
+
+// Chooses the base of an incremental postgres capture and fills `options.incremental`, or
+// returns why the capture will be full. The base is --base=ID, or else the newest snapshot of
+// the same set, tenant and project with a postgres component of the same database.
+Result<std::string> ChooseBase(const BackupPlan& plan, const std::vector<repo::Repository*>& repos,
+                               const sources::postgres::Settings& pg, sources::postgres::BackupOptions& options) {
+  SUMMIT_ASSIGN_OR_RETURN_CTX(auto all, repo::ListSnapshots(*repos.front()), "choosing the base snapshot");
+  const repo::SnapshotManifest* base = nullptr;
+  if (!plan.incremental.base.empty()) {
+    for (const auto& m : all)
+      if (m.id == plan.incremental.base) base = &m;
+    if (!base)
+      return Fail(Error(ErrorCode::kNotFound, "--base=" + plan.incremental.base + ": no such snapshot in " +
+                                                  repos.front()->backend().Describe(),
+                        "list snapshots with `summit-dr list --set=" + plan.set + "`"));
+    if (!base->FindComponent("postgres"))
+      return Fail(ErrorCode::kInvalidInput, "--base=" + base->id + ": the snapshot has no postgres component");
+  } else {
+    for (auto it = all.rbegin(); it != all.rend() && !base; ++it) {
+      const repo::SnapshotComponent* c = it->FindComponent("postgres");
+      if (it->set != plan.set || it->tenant != plan.tenant || it->project != plan.project || !c) continue;
+      std::string db = c->attributes.value("capture", nlohmann::json::object()).value("database", "");
+      if (!pg.dbname.empty() && db != pg.dbname) continue;
+      base = &*it;
+    }
+    if (!base) return std::string("no earlier snapshot of set " + plan.set + " with a postgres component");
+  }
+  std::string refusal = BaseRefusal(*base, repos, all, plan.incremental);
+  if (!refusal.empty()) return refusal;
+  options.incremental.snapshot = base->id;
+  options.incremental.attributes = base->FindComponent("postgres")->attributes;
+  options.incremental.max_delta_fraction = plan.incremental.max_delta_fraction;
+  options.incremental.chain = ChainLength(options.incremental.attributes);
+  return std::string();
+}
+
 }  // namespace
 
 Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::Repository*>& repos,
@@ -150,8 +222,26 @@ Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::
       }
       TeeCapture counting(std::move(sinks), observer);
       std::vector<std::string> warnings;
-      auto summary = CaptureComponent(c, counting, stores, warnings);
+      ComponentPlan component = c;
+      std::string full_reason;
+      if (c.name == "postgres" && plan.incremental.enabled) {
+        component.postgres.incremental.enabled = true;
+        SUMMIT_ASSIGN_OR_RETURN_CTX(full_reason, ChooseBase(plan, repos, stores.postgres, component.postgres),
+                                    "postgres");
+      }
+      auto summary = CaptureComponent(component, counting, stores, warnings);
       if (!summary) return Fail(std::move(summary).error().Context(c.name));
+      if (c.name == "postgres" && plan.incremental.enabled) {
+        if (summary->contains("base")) {
+          for (auto& w : writers) w->AddBase((*summary)["base"].get<std::string>());
+          outcome.incremental = {{"base", (*summary)["base"]}};
+          log::Info("postgres captured incrementally", {{"base", (*summary)["base"].get<std::string>()}});
+        } else {
+          if (full_reason.empty()) full_reason = summary->value("full_reason", "no table could be captured as a delta");
+          outcome.incremental = {{"base", nullptr}, {"full_reason", full_reason}};
+          warnings.push_back("postgres: incremental backup requested, full capture taken: " + full_reason);
+        }
+      }
       for (auto& w : warnings) {
         observer.Warning(w);
         outcome.warnings.push_back(std::move(w));
@@ -170,6 +260,7 @@ Result<BackupOutcome> RunBackup(const BackupPlan& plan, const std::vector<repo::
   if (!post) return Fail(std::move(post).error().Context("snapshot " + plan.id + " was written, but"));
   for (const auto& n : plan.notes) outcome.warnings.push_back(n);
   outcome.metadata["warnings"] = outcome.warnings;
+  if (!outcome.incremental.is_null()) outcome.metadata["incremental"] = outcome.incremental;
   return outcome;
 }
 

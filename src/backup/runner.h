@@ -45,6 +45,9 @@ struct BackupOutcome {
   std::string id;
   nlohmann::json metadata;  // backup-metadata.json
   std::vector<std::string> warnings;
+  // With plan.incremental: {"base": id} when postgres was captured as deltas against it, or
+  // {"base": null, "full_reason": why not}. Also in the metadata as "incremental".
+  nlohmann::json incremental;
 };
 
 // Runs pre-hooks, captures every component once into a new snapshot `plan.id` in every one of

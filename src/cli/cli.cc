@@ -69,6 +69,9 @@ int Run(int argc, char** argv) {
   backup->add_option("--only", bf.only, "narrow the set to components: postgres,neo4j,redis,config,secrets,kubernetes,terraform");
   backup->add_flag("--dry-run", bf.dry_run, "print what would be captured and stop");
   backup->add_flag("--no-hooks", bf.no_hooks, "skip the set's pre and post hooks");
+  backup->add_flag("--incremental", bf.incremental,
+                   "capture postgres tables as row-level deltas on the newest snapshot of the set (docs/incremental.md)");
+  backup->add_option("--base", bf.base, "with --incremental: the base snapshot id (default: the newest of the set)");
   backup->footer("\nExamples:\n  summit-dr backup --set=full\n  TENANT_ID=customer-acme summit-dr backup --set=tenant\n"
                  "  S3_BUCKET=summit-dr-backups summit-dr backup --set=disaster_recovery");
   backup->callback(with_ctx([&](Context& c) { return CmdBackup(c, bf); }));

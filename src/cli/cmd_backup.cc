@@ -66,6 +66,8 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
   }
   req.dry_run = flags.dry_run;
   req.skip_hooks = flags.no_hooks;
+  req.incremental = flags.incremental;
+  req.base = flags.base;
 
   backup::PlanContext pc;
   pc.now = ctx.clock().Now();
@@ -207,7 +209,8 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (opts.json) {
     std::printf("%s\n", nlohmann::json({{"ok", true}, {"id", plan->id}, {"metadata", meta_path}, {"seconds", secs},
-                                        {"warnings", outcome->warnings}, {"copies", copies}})
+                                        {"warnings", outcome->warnings}, {"copies", copies},
+                                        {"incremental", outcome->incremental}})
                             .dump(2)
                             .c_str());
   } else {
@@ -218,6 +221,8 @@ int CmdBackup(Context& ctx, BackupFlags flags) {
     for (const auto& c : plan->components) std::printf("%s%s", first ? "" : ", ", c.name.c_str()), first = false;
     std::printf("\n   size: %s logical, %s new in the repository, in %.1f s\n", FormatBytes(logical).c_str(),
                 FormatBytes(stored).c_str(), secs);
+    if (outcome->incremental.is_object() && outcome->incremental["base"].is_string())
+      std::printf("   postgres: incremental on %s\n", outcome->incremental["base"].get<std::string>().c_str());
     std::printf("   metadata: %s\n", meta_path.c_str());
     for (const auto& c : copies) std::printf("   copied to: %s\n", c.c_str());
   }

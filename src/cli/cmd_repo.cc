@@ -15,6 +15,7 @@
 #include "repo/replicate.h"
 #include "repo/retention.h"
 #include "repo/snapshot.h"
+#include "restore/runner.h"
 #include "sources/neo4j/neo4j.h"
 #include "sources/postgres/export.h"
 #include "sources/redis/redis_source.h"
@@ -193,6 +194,7 @@ int CmdPrune(Context& ctx, bool dry_run, const std::string& repository) {
     s.scope = !m.tenant.empty() ? m.tenant : m.project;
     if (!ParseUtc(m.finished, &s.finished)) s.finished = ctx.clock().Now();
     s.verified = opened->backend->Stat("verified/" + m.id).has_value();
+    s.bases = m.bases;
     summaries.push_back(s);
   }
   repo::RetentionPolicy policy;
@@ -262,7 +264,7 @@ int CmdExport(Context& ctx, const std::string& id, const std::string& component,
   if (!opened) return ReportError(opened.error(), opts);
   auto snap = repo::SnapshotReader::Open(*opened->repo, id);
   if (!snap) return ReportError(snap.error(), opts);
-  auto comp = (*snap)->Component(component);
+  auto comp = restore::OpenComponent(**snap, component);
   if (!comp) return ReportError(comp.error(), opts);
   auto sink = OpenFileSink(output);
   if (!sink) return ReportError(sink.error(), opts);
@@ -394,7 +396,7 @@ int CmdConfigCheckBackup(const GlobalOptions& options, const std::string& file, 
   auto comps = (*snapshot)->Components();
   auto has = [&](const char* name) { return std::find(comps.begin(), comps.end(), name) != comps.end(); };
   if (has("postgres")) {
-    auto pg = (*snapshot)->Component("postgres");
+    auto pg = restore::OpenComponent(**snapshot, "postgres");
     if (!pg) return ReportError(pg.error(), g);
     schema = transform::SchemaFromPgAttributes((*pg)->Attributes());
   } else {

@@ -160,7 +160,7 @@ int VerifyOnly(Context& ctx, const std::string& id, const std::string& from) {
 // rows), so the scan can prove none of them reached the environment.
 std::vector<SecretString> CredentialsOf(repo::SnapshotReader& snapshot) {
   std::vector<SecretString> out;
-  auto comp = snapshot.Component("postgres");
+  auto comp = restore::OpenComponent(snapshot, "postgres");
   if (!comp) return out;
   for (const auto& t : (*comp)->Attributes().value("tables", nlohmann::json::array())) {
     if (t.value("name", "") != "configuration") continue;

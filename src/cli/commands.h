@@ -12,8 +12,8 @@
 namespace summit::cli {
 
 struct BackupFlags {
-  std::string set, tenant, project, only;
-  bool dry_run = false, no_hooks = false;
+  std::string set, tenant, project, only, base;
+  bool dry_run = false, no_hooks = false, incremental = false;
 };
 int CmdBackup(Context& ctx, BackupFlags flags);
 

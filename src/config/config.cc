@@ -344,11 +344,23 @@ Result<SourcesConfig> LoadSources(const Loader& L, const YAML::Node& n, const st
   std::string pgpath = Loader::Join(path, "postgres");
   YAML::Node pgm = pg.IsDefined() && !pg.IsNull() ? pg : YAML::Node(YAML::NodeType::Map);
   // The connection keys and the table lists share one mapping.
-  SUMMIT_TRY(L.CheckMap(pgm, pgpath, {"host", "port", "user", "password", "database", "sslmode", "core_tables", "hypertables"}));
+  SUMMIT_TRY(L.CheckMap(pgm, pgpath, {"host", "port", "user", "password", "database", "sslmode", "core_tables", "hypertables",
+                                    "incremental"}));
   YAML::Node conn(YAML::NodeType::Map);
   for (auto it = pgm.begin(); it != pgm.end(); ++it) {
     std::string k = it->first.as<std::string>();
-    if (k != "core_tables" && k != "hypertables") conn[k] = it->second;
+    if (k != "core_tables" && k != "hypertables" && k != "incremental") conn[k] = it->second;
+  }
+  if (YAML::Node inc = pgm["incremental"]; inc.IsDefined() && !inc.IsNull()) {
+    std::string ipath = Loader::Join(pgpath, "incremental");
+    SUMMIT_TRY(L.CheckMap(inc, ipath, {"max_chain", "max_delta_fraction"}));
+    SUMMIT_ASSIGN_OR_RETURN(auto chain, L.OptInt(inc, ipath, "max_chain"));
+    SUMMIT_ASSIGN_OR_RETURN(auto fraction, L.OptDouble(inc, ipath, "max_delta_fraction"));
+    if (chain && (*chain < 1 || *chain > 1000)) return L.Err(inc["max_chain"], Loader::Join(ipath, "max_chain"), "must be between 1 and 1000");
+    if (fraction && (*fraction <= 0 || *fraction > 1))
+      return L.Err(inc["max_delta_fraction"], Loader::Join(ipath, "max_delta_fraction"), "must be a fraction in (0, 1]");
+    if (chain) s.postgres_incremental.max_chain = static_cast<int>(*chain);
+    if (fraction) s.postgres_incremental.max_delta_fraction = *fraction;
   }
   SUMMIT_ASSIGN_OR_RETURN(s.postgres, L.Postgres(conn, pgpath));
   SUMMIT_ASSIGN_OR_RETURN(s.core_tables, L.StrList(pgm, pgpath, "core_tables"));

@@ -87,8 +87,15 @@ struct StoreTables {  // provenance / policy / catalog stores, audit chain
   std::vector<std::string> tables;
 };
 
+// sources.postgres.incremental: the limits of `backup --incremental` (docs/incremental.md).
+struct PostgresIncrementalConfig {
+  int max_chain = 24;               // snapshots in a chain of bases before a full capture
+  double max_delta_fraction = 0.2;  // a table with more changed rows is captured in full
+};
+
 struct SourcesConfig {
   PostgresConnection postgres;
+  PostgresIncrementalConfig postgres_incremental;
   std::vector<std::string> core_tables;
   std::vector<std::string> hypertables;
   RedisConnection redis;

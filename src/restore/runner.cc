@@ -6,6 +6,7 @@
 #include "sources/audit/audit_chain.h"
 #include "sources/files/files.h"
 #include "sources/neo4j/neo4j.h"
+#include "sources/postgres/incremental.h"
 #include "sources/postgres/restore.h"
 #include "sources/redis/redis_source.h"
 
@@ -135,7 +136,23 @@ Result<nlohmann::json> RestoreComponent(const std::string& name, const repo::Sna
   return s;
 }
 
+Result<std::unique_ptr<CaptureSource>> OpenMaterializedPostgres(repo::Repository& repo, const std::string& id) {
+  SUMMIT_ASSIGN_OR_RETURN(auto snapshot, repo::SnapshotReader::Open(repo, id));
+  SUMMIT_ASSIGN_OR_RETURN(auto raw, snapshot->Component("postgres"));
+  return sources::postgres::MaterializeCapture(
+      std::move(raw), id, [&repo](const std::string& base) { return OpenMaterializedPostgres(repo, base); });
+}
+
 }  // namespace
+
+Result<std::unique_ptr<CaptureSource>> OpenComponent(repo::SnapshotReader& snapshot, std::string_view name) {
+  SUMMIT_ASSIGN_OR_RETURN(auto raw, snapshot.Component(name));
+  if (name != "postgres") return raw;
+  repo::Repository& repo = snapshot.repository();
+  return sources::postgres::MaterializeCapture(
+      std::move(raw), snapshot.manifest().id,
+      [&repo](const std::string& base) { return OpenMaterializedPostgres(repo, base); });
+}
 
 Result<RestoreOutcome> RunRestore(repo::SnapshotReader& snapshot, const TargetSettings& targets,
                                   const RestoreOptions& options, RestoreObserver& observer) {
@@ -161,7 +178,7 @@ Result<RestoreOutcome> RunRestore(repo::SnapshotReader& snapshot, const TargetSe
       outcome.warnings.push_back("secrets: skipped (sanitized environment)");
       continue;
     }
-    SUMMIT_ASSIGN_OR_RETURN_CTX(auto raw, snapshot.Component(name), name);
+    SUMMIT_ASSIGN_OR_RETURN_CTX(auto raw, OpenComponent(snapshot, name), name);
     CountingCapture in(std::move(raw), observer);
     observer.ComponentStarted(name, in.TotalSize());
     auto summary = RestoreComponent(name, m, in, targets, options, outcome);

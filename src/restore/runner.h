@@ -62,6 +62,13 @@ struct RestoreOutcome {
   bool audit_chain_ok = true;
 };
 
+// The capture of component `name` of `snapshot` as every consumer must read it: a postgres
+// capture holding row-level deltas (docs/incremental.md) is presented as a full one, its bases
+// read from the snapshot's repository (sources/postgres/incremental.h). Fails with kNotFound
+// for a missing component or a missing base (naming both snapshots), kCorruption for a
+// malformed delta entry.
+Result<std::unique_ptr<CaptureSource>> OpenComponent(repo::SnapshotReader& snapshot, std::string_view name);
+
 // Restores (or, with dry_run, plans) the selected components. Fails with kInvalidInput when a
 // selected component is not in the snapshot; otherwise with the first component's error, named
 // ("postgres: ..."). Components already restored stay restored (each store's restore is atomic
