@@ -365,8 +365,8 @@ int Gen(uint64_t mb, int day, const std::string& out) {
 }
 
 // Hands 1 MiB blocks from one thread to another and back (a free list), so that file I/O runs
-// on its own thread, overlapped with the pipeline: a reader thread ahead of a backup, a writer
-// thread behind a restore. At most `depth` blocks exist.
+// on its own thread, overlapped with the pipeline: the reader thread ahead of a backup. At most
+// `depth` blocks exist.
 class BlockPipe {
  public:
   struct Block {
@@ -584,40 +584,31 @@ int StreamRestore(const std::string& dir, const std::string& out, const std::str
     std::fprintf(stderr, "cannot open %s: %s\n", out.c_str(), std::strerror(errno));
     return 1;
   }
-  // The output is written on its own thread, behind the pipeline (as a restore feeds a
-  // database connection while the next chunks are decoded).
-  BlockPipe pipe(8);
-  int write_errno = 0;
-  std::thread writer([&] {
-    BlockPipe::Block b;
-    while (pipe.GetFull(b)) {
-      for (size_t off = 0; off < b.size && write_errno == 0;) {
-        ssize_t n = ::write(fd, b.data.data() + off, b.size - off);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) write_errno = errno;
-        else off += static_cast<size_t>(n);
-      }
-      if (write_errno != 0) break;
-      pipe.PutFree(std::move(b));
-    }
-    pipe.Finish();
-  });
+  // The output is written straight from the repository's decoded runs (ByteSource::View: no
+  // copy), while the pool decodes and hashes the next runs ahead of it (as a restore feeds a
+  // database connection while the next chunks are decoded). Writes of up to 4 MiB.
   uint64_t total = 0;
   std::optional<Error> failed;
-  BlockPipe::Block b;
-  while (pipe.GetFree(b)) {
-    auto r = (*src)->Read(b.data);
-    if (!r) {
-      failed = r.error();
+  int write_errno = 0;
+  Bytes scratch;
+  while (write_errno == 0) {
+    auto view = (*src)->View(4u << 20, scratch);
+    if (!view) {
+      failed = view.error();
       break;
     }
-    if (*r == 0) break;
-    b.size = *r;
-    total += *r;
-    pipe.PutFull(std::move(b));
+    if (view->empty()) break;
+    for (size_t off = 0; off < view->size();) {
+      ssize_t n = ::write(fd, view->data() + off, view->size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        write_errno = errno;
+        break;
+      }
+      off += static_cast<size_t>(n);
+    }
+    total += view->size();
   }
-  pipe.Finish();
-  writer.join();
   if (failed) {
     std::fprintf(stderr, "restore: %s\n", failed->ToString().c_str());
     return 1;

@@ -84,6 +84,34 @@ TEST(DirCapture, WritesAndReadsStreamsAndAttributes) {
   std::filesystem::remove_all(dir);
 }
 
+// A source that only implements Read still supports View, through the caller's buffer.
+TEST(ByteSource, DefaultViewReadsThroughTheCallersBuffer) {
+  class Counting final : public ByteSource {
+   public:
+    Result<size_t> Read(std::span<uint8_t> buf) override {
+      size_t n = std::min(buf.size(), size_t{1000} - pos_);
+      for (size_t i = 0; i < n; ++i) buf[i] = static_cast<uint8_t>(pos_ + i);
+      pos_ += n;
+      return n;
+    }
+
+   private:
+    size_t pos_ = 0;
+  };
+  Counting src;
+  Bytes scratch;
+  size_t total = 0;
+  for (;;) {
+    auto v = src.View(300, scratch);
+    ASSERT_TRUE(v.has_value());
+    if (v->empty()) break;
+    EXPECT_EQ(v->data(), scratch.data());
+    for (size_t i = 0; i < v->size(); ++i) ASSERT_EQ((*v)[i], static_cast<uint8_t>(total + i));
+    total += v->size();
+  }
+  EXPECT_EQ(total, 1000u);
+}
+
 TEST(StreamName, RejectsTraversalAndOddCharacters) {
   EXPECT_TRUE(ValidateStreamName("config/docker-compose.yml").has_value());
   EXPECT_FALSE(ValidateStreamName("").has_value());

@@ -13,6 +13,12 @@
 namespace summit {
 namespace fs = std::filesystem;
 
+Result<ByteView> ByteSource::View(size_t max, Bytes& scratch) {
+  if (scratch.size() < max) scratch.resize(max);
+  SUMMIT_ASSIGN_OR_RETURN(size_t n, Read(std::span<uint8_t>(scratch.data(), max)));
+  return ByteView(scratch.data(), n);
+}
+
 Result<std::string> ByteSource::ReadAll() {
   std::string out;
   std::vector<uint8_t> buf(1 << 16);

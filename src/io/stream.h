@@ -40,6 +40,11 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
   virtual Result<size_t> Read(std::span<uint8_t> buf) = 0;
+  // Zero-copy read: a view of the next bytes (at most `max` > 0), empty at the end, valid until
+  // the next Read or View on this source. Sources that hold their bytes in memory (repository
+  // streams hand out their decoded runs) override it to save a copy of every byte; the default
+  // reads into `scratch` (the caller's buffer, grown as needed) and returns a view of it.
+  virtual Result<ByteView> View(size_t max, Bytes& scratch);
   // Reads everything that is left (for small streams: schemas, metadata).
   Result<std::string> ReadAll();
 };

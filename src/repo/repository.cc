@@ -656,30 +656,18 @@ class RepoStreamSource final : public ByteSource {
   ~RepoStreamSource() override = default;
 
   Result<size_t> Read(std::span<uint8_t> buf) override {
-    if (failed_) return Fail(*failed_);
     size_t done = 0;
     while (done < buf.size()) {
-      if (pos_ == run_.size) {
-        if (!NextRun()) break;
-        if (failed_) return Fail(*failed_);
-        continue;
-      }
-      size_t n = std::min(buf.size() - done, run_.size - pos_);
-      std::memcpy(buf.data() + done, run_.data.get() + pos_, n);
-      pos_ += n;
-      done += n;
-    }
-    if (done == 0 && expected_ && !verified_) {
-      // Every run has been taken, so every run has been hashed (InOrder::Take happens after
-      // its step): the hasher is ours alone now.
-      verified_ = true;
-      if (shared_->hasher.Finish() != *expected_) {
-        failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
-        return Fail(*failed_);
-      }
+      SUMMIT_ASSIGN_OR_RETURN(ByteView piece, Next(buf.size() - done));
+      if (piece.empty()) break;
+      std::memcpy(buf.data() + done, piece.data(), piece.size());
+      done += piece.size();
     }
     return done;
   }
+
+  // The decoded run itself: no copy.
+  Result<ByteView> View(size_t max, Bytes& /*scratch*/) override { return Next(max); }
 
  private:
   // Runs of chunks contiguous in one pack are fetched with one Get of at most kMaxRunBytes
@@ -715,6 +703,36 @@ class RepoStreamSource final : public ByteSource {
       if (hash && !failed) hasher.Update(ByteView(r->data.get(), r->size));
     }};
   };
+
+  // The next at most `max` bytes of the current run, moving to the next run when it is used
+  // up; empty at the end of the stream, once the digest has been checked. The view stays valid
+  // until the next call (the run's buffer is reused only when a later call moves past it).
+  Result<ByteView> Next(size_t max) {
+    if (failed_) return Fail(*failed_);
+    while (pos_ == run_.size) {
+      if (!NextRun()) {
+        SUMMIT_TRY(CheckDigest());
+        return ByteView{};
+      }
+      if (failed_) return Fail(*failed_);
+    }
+    size_t n = std::min(max, run_.size - pos_);
+    ByteView out(run_.data.get() + pos_, n);
+    pos_ += n;
+    return out;
+  }
+
+  // At the end of the stream every run has been taken, so every run has been hashed
+  // (InOrder::Take returns only after the step): the hasher is ours alone now.
+  Status CheckDigest() {
+    if (!expected_ || verified_) return Ok();
+    verified_ = true;
+    if (shared_->hasher.Finish() != *expected_) {
+      failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
+      return Fail(*failed_);
+    }
+    return Ok();
+  }
 
   // Moves to the next run; false at the end of the stream.
   bool NextRun() {

@@ -175,6 +175,28 @@ TEST(Repository, StreamReadIsBitExactWithAnyWorkerCountAndReadSize) {
       }
       ASSERT_TRUE(got == data) << "workers " << workers << " read size " << read_size;
     }
+    // The zero-copy View hands out the decoded runs themselves.
+    {
+      auto src = (*repo)->OpenStream(s.chunks, s.sha256);
+      std::string got;
+      Bytes scratch;
+      for (size_t max : {size_t{1}, size_t{5000}, size_t{64} << 20}) {
+        for (int i = 0; i < 50; ++i) {
+          auto v = src->View(max, scratch);
+          ASSERT_TRUE(v.has_value()) << v.error().ToString();
+          got.append(reinterpret_cast<const char*>(v->data()), v->size());
+          ASSERT_LE(v->size(), max);
+        }
+      }
+      for (;;) {
+        auto v = src->View(1u << 20, scratch);
+        ASSERT_TRUE(v.has_value()) << v.error().ToString();
+        if (v->empty()) break;
+        got.append(reinterpret_cast<const char*>(v->data()), v->size());
+      }
+      EXPECT_TRUE(scratch.empty()) << "no copy through the caller's buffer";
+      ASSERT_TRUE(got == data) << "View, workers " << workers;
+    }
     crypto::Digest wrong = s.sha256;
     wrong[31] ^= 0x80;
     auto bad = (*repo)->OpenStream(s.chunks, wrong)->ReadAll();
