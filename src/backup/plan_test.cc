@@ -35,6 +35,22 @@ const ComponentPlan* Find(const BackupPlan& p, const std::string& name) {
   return nullptr;
 }
 
+TEST(PlanBackup, IncrementalTakesItsLimitsFromTheConfigAndBaseImpliesIncremental) {
+  config::Config c = Shipped();
+  EXPECT_EQ(c.sources.postgres_incremental.max_chain, 24);
+  EXPECT_DOUBLE_EQ(c.sources.postgres_incremental.max_delta_fraction, 0.2);
+  c.sources.postgres_incremental = {3, 0.05};
+  auto off = PlanBackup(c, {.set = "full"}, Ctx());
+  ASSERT_TRUE(off.has_value());
+  EXPECT_FALSE(off->incremental.enabled);
+  auto on = PlanBackup(c, {.set = "full", .base = "summit-backup-full-20250119T020000Z"}, Ctx());
+  ASSERT_TRUE(on.has_value());
+  EXPECT_TRUE(on->incremental.enabled);
+  EXPECT_EQ(on->incremental.base, "summit-backup-full-20250119T020000Z");
+  EXPECT_EQ(on->incremental.max_chain, 3);
+  EXPECT_DOUBLE_EQ(on->incremental.max_delta_fraction, 0.05);
+}
+
 TEST(PlanBackup, FullSetHasEverySpecComponent) {
   auto p = PlanBackup(Shipped(), {.set = "full"}, Ctx());
   ASSERT_TRUE(p.has_value()) << p.error().ToString();
