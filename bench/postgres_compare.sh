@@ -3,7 +3,9 @@
 # and repository against pg_dump -Fc, pg_dump -Fd -j N + pg_restore -j N, pgBackRest (full, then
 # incremental) and restic fed a pg_dump stream. Reports wall time and peak RSS (/usr/bin/time -v),
 # size in the repository, the bytes added by a second backup after a realistic day of changes
-# (tests/harness/day2.py), checks that the restores hold the source's rows, and prints the ratios
+# (tests/harness/day2.py), full and row-level incremental (`backup --incremental` every day, in a
+# second repository: its day-1 backup is full plus the key lists), the restore of both day-2 backups
+# into fresh databases, checks that the restores hold the source's rows, and prints the ratios
 # the issue's targets are stated in. Results: bench/postgres_compare.md.
 #
 #   PGBR=/tmp/pgbench-pgbr; mkdir -p $PGBR; chown postgres: $PGBR
@@ -56,12 +58,13 @@ cleanup() {
 }
 trap cleanup EXIT
 R_SUMMIT=summit_cmp_r_summit R_PG=summit_cmp_r_pgrestore R_PHASES=summit_cmp_r_phases
+R_DAY2=summit_cmp_r_day2 R_INCR=summit_cmp_r_incr
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -d postgres)
 q() { psql -X -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
 dropdb_() { "${PSQL[@]}" -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 load1() { cut -d' ' -f1-3 /proc/loadavg; }
-for d in $R_SUMMIT $R_PG $R_PHASES; do dropdb_ $d; done
+for d in $R_SUMMIT $R_PG $R_PHASES $R_DAY2 $R_INCR; do dropdb_ $d; done
 # The binary's age is not known here: note the checkout's commit and state at the start.
 BUILT="$(git -C "$HERE" rev-parse --short HEAD)$(git -C "$HERE" diff --quiet HEAD -- src || echo ' + uncommitted src changes'); binary from $(date -u -r "$SUMMIT" +%H:%M:%SZ 2>/dev/null || echo "?")"
 
@@ -192,6 +195,12 @@ newest_id() { ls -t "$BACKUP_BASE" | grep -v '^\.' | head -1; }
 PGDATABASE=$SRC measure summit_backup "$SUMMIT" backup --set=full --only=postgres
 ID1=$(newest_id)
 SIZE_[summit_backup]=$(size "$BACKUP_BASE/.repository")
+# The same day 1 taken as an operator running `--incremental` every day would: a full capture
+# (no base yet) that also stores every table's key list, in a repository of its own.
+INCR_BASE="$T/summit-incr"
+mkdir -p "$INCR_BASE"
+BACKUP_BASE="$INCR_BASE" PGDATABASE=$SRC measure summit_incr1 "$SUMMIT" backup --set=full --only=postgres --incremental
+SIZE_[summit_incr1]=$(size "$INCR_BASE/.repository")
 
 # ---- restic fed a pg_dump stream ----------------------------------------------------------------------
 export RESTIC_REPOSITORY="$T/restic" RESTIC_PASSWORD="bench" RESTIC_CACHE_DIR="$T/restic-cache"
@@ -209,6 +218,12 @@ S0=$(size "$BACKUP_BASE/.repository")
 PGDATABASE=$SRC measure summit_day2 "$SUMMIT" backup --set=full --only=postgres
 ID2=$(newest_id)
 ADDED[summit_day2]=$(($(size "$BACKUP_BASE/.repository") - S0))
+
+S0=$(size "$INCR_BASE/.repository")
+BACKUP_BASE="$INCR_BASE" PGDATABASE=$SRC measure summit_incr2 "$SUMMIT" --json backup --set=full --only=postgres --incremental
+ID2I=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$T/summit_incr2.out")
+INCR_INFO=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["incremental"])' "$T/summit_incr2.out")
+ADDED[summit_incr2]=$(($(size "$INCR_BASE/.repository") - S0))
 
 R0=$(size "$RESTIC_REPOSITORY")
 measure restic_day2 bash -o pipefail -c "$RESTIC_DUMP"
@@ -228,16 +243,25 @@ DR_PGDATABASE=$R_SUMMIT measure summit_restore "$SUMMIT" restore "$ID1" --only=p
 measure pgrestore_j pg_restore -j "$JOBS" -d $R_PG "$T/dump.fd"
 measure pg_analyze vacuumdb --analyze-only -j "$JOBS" -d $R_PG
 measure summit_verify "$SUMMIT" verify "$ID1"
+# The day-2 state restored from the full day-2 backup and from the incremental one.
+log "counting rows and fingerprints of $SRC (day 2)"
+counts $SRC >"$T/counts.day2"
+DR_PGDATABASE=$R_DAY2 measure summit_restore_day2 "$SUMMIT" restore "$ID2" --only=postgres --env=dr_rehearsal --yes
+BACKUP_BASE="$INCR_BASE" DR_PGDATABASE=$R_INCR measure summit_restore_incr "$SUMMIT" restore "$ID2I" --only=postgres --env=dr_rehearsal --yes
 
 log "counting rows and fingerprints of the restored databases"
 counts $R_SUMMIT >"$T/counts.summit"
 counts $R_PG >"$T/counts.pgrestore"
-check_counts() {
-  if diff "$T/counts.day1" "$1" >"$T/diff.$2"; then echo "equal to the source ($(wc -l <"$1") tables + large objects; rows and fingerprints)"
+check_counts() { # COUNTS NAME [SOURCE COUNTS]
+  if diff "${3:-$T/counts.day1}" "$1" >"$T/diff.$2"; then echo "equal to the source ($(wc -l <"$1") tables + large objects; rows and fingerprints)"
   else echo "DIFFERENT from the source:"; sed 's/^/    /' "$T/diff.$2"; fi
 }
 OK_SUMMIT="$(check_counts "$T/counts.summit" summit)"
 OK_PG="$(check_counts "$T/counts.pgrestore" pgrestore)"
+counts $R_DAY2 >"$T/counts.r_day2"
+counts $R_INCR >"$T/counts.r_incr"
+OK_DAY2="$(check_counts "$T/counts.r_day2" day2 "$T/counts.day2")"
+OK_INCR="$(check_counts "$T/counts.r_incr" incr "$T/counts.day2")"
 STATS_SUMMIT=$(q $R_SUMMIT "SELECT count(*) FROM pg_stats WHERE schemaname = 'public'")
 STATS_PG=$(q $R_PG "SELECT count(*) FROM pg_stats WHERE schemaname = 'public'")
 
@@ -265,6 +289,8 @@ row() { # label name stored added
 }
 row summit_backup "summit-dr backup (day 1)" "$(mib "${SIZE_[summit_backup]}")"
 row summit_day2 "summit-dr backup (day 2)" "" "$(mib "${ADDED[summit_day2]}")"
+row summit_incr1 "summit-dr backup --incremental (day 1: full + key lists)" "$(mib "${SIZE_[summit_incr1]}")"
+row summit_incr2 "summit-dr backup --incremental (day 2, on day 1)" "" "$(mib "${ADDED[summit_incr2]}")"
 row pgdump_fc "pg_dump -Fc" "$(mib "${SIZE_[pgdump_fc]}")"
 row pgdump_fd "pg_dump -Fd -j$JOBS" "$(mib "${SIZE_[pgdump_fd]}")"
 if ((PGBR_ON)); then
@@ -277,6 +303,8 @@ row summit_restore "summit-dr restore (incl. ANALYZE)"
 row pgrestore_j "pg_restore -j$JOBS"
 row pg_analyze "vacuumdb --analyze-only -j$JOBS"
 row summit_verify "summit-dr verify"
+row summit_restore_day2 "summit-dr restore of the full day-2 backup"
+row summit_restore_incr "summit-dr restore of the incremental day-2 backup"
 if [[ -n "$PHASE_JSON" ]]; then
   row phases_capture "postgres_bench backup (engine, no repository)"
   row phases_restore "postgres_bench restore (engine, phases below)"
@@ -290,6 +318,13 @@ RD=$(ratio "${ADDED[summit_day2]}" "${ADDED[restic_day2]}")
 echo "backup wall, summit-dr / pg_dump -Fc: $RB (target <= 0.5: $(pass "$RB" 0.5)); / pg_dump -Fd -j$JOBS: $(ratio "${WALL[summit_backup]}" "${WALL[pgdump_fd]}")"
 echo "restore wall, summit-dr / pg_restore -j$JOBS: $RR (target <= 0.8: $(pass "$RR" 0.8)); / (pg_restore -j$JOBS + vacuumdb --analyze-only -j$JOBS): $RRA ($(pass "$RRA" 0.8) with ANALYZE on both sides)"
 echo "day-2 added bytes, summit-dr / restic: $RD (target <= 0.25: $(pass "$RD" 0.25))"
+RI=$(ratio "${ADDED[summit_incr2]}" "${ADDED[restic_day2]}")
+echo "day-2 added bytes, summit-dr --incremental / restic: $RI (target <= 0.25: $(pass "$RI" 0.25)); / summit-dr full day 2: $(ratio "${ADDED[summit_incr2]}" "${ADDED[summit_day2]}")"
+echo "days 1 + 2 stored, summit-dr --incremental / restic: $(ratio $((SIZE_[summit_incr1] + ADDED[summit_incr2])) $((SIZE_[restic_day1] + ADDED[restic_day2]))); summit-dr full both days / restic: $(ratio $((SIZE_[summit_backup] + ADDED[summit_day2])) $((SIZE_[restic_day1] + ADDED[restic_day2])))"
+echo "day-2 backup wall, incremental / full: $(ratio "${WALL[summit_incr2]}" "${WALL[summit_day2]}"); restore wall of the day-2 state, incremental / full: $(ratio "${WALL[summit_restore_incr]}" "${WALL[summit_restore_day2]}")"
+echo "incremental day 2: $ID2I, $INCR_INFO"
+echo "restore check, full day 2 ($ID2 -> $R_DAY2): $OK_DAY2"
+echo "restore check, incremental day 2 ($ID2I -> $R_INCR): $OK_INCR"
 if ((PGBR_ON)); then
   RP=$(ratio "${ADDED[summit_day2]}" "${ADDED[pgbr_incr]}")
   echo "day-2 added bytes, summit-dr / pgBackRest incr: $RP (target <= 1: $(pass "$RP" 1)); with the WAL archived since the full: $(ratio "${ADDED[summit_day2]}" $((ADDED[pgbr_incr] + WAL_DAY2)))"
@@ -321,4 +356,4 @@ if steps:
 EOF
 fi
 echo "summit-dr day-2 backup: $ID2"
-if ((KEEP == 0)); then for d in $R_SUMMIT $R_PG $R_PHASES; do dropdb_ $d; done; fi
+if ((KEEP == 0)); then for d in $R_SUMMIT $R_PG $R_PHASES $R_DAY2 $R_INCR; do dropdb_ $d; done; fi
