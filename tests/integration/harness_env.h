@@ -5,10 +5,20 @@
 
 #include <string>
 
+#include "sources/neo4j/neo4j.h"
+#include "sources/postgres/settings.h"
+
 namespace summit::testing {
 
 // Returns the variable's value, or "" when unset.
 std::string Env(const char* name);
+
+// The harness's PostgreSQL (PGHOST, PGPORT, PGUSER, PGPASSWORD) with database `db`, by
+// default PGDATABASE.
+sources::postgres::Settings HarnessPostgres(const std::string& db = Env("PGDATABASE"));
+
+// The harness's Neo4j (NEO4J_URI, NEO4J_USER or "neo4j", NEO4J_PASSWORD).
+sources::neo4j::Settings HarnessNeo4j();
 
 // True when the harness variables for `service` ("postgres", "redis", "neo4j", "s3") are set.
 bool HaveService(const std::string& service);

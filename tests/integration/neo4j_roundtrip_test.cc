@@ -22,13 +22,7 @@ using bolt::Map;
 using bolt::Value;
 using summit::testing::Env;
 
-Settings Harness() {
-  Settings s;
-  s.uri = Env("NEO4J_URI");
-  s.user = Env("NEO4J_USER").empty() ? "neo4j" : Env("NEO4J_USER");
-  s.password = SecretString(Env("NEO4J_PASSWORD"));
-  return s;
-}
+Settings Harness() { return summit::testing::HarnessNeo4j(); }
 
 std::unique_ptr<bolt::Connection> Connect(const Settings& s) {
   bolt::ConnectOptions o;

@@ -25,23 +25,8 @@ using testing::Env;
 constexpr int kRedisDb = 11;
 constexpr int kManyKeys = 1234;  // more than one SCAN page of 500
 
-sources::postgres::Settings Pg(const std::string& db) {
-  sources::postgres::Settings s;
-  s.host = Env("PGHOST");
-  s.port = std::atoi(Env("PGPORT").c_str());
-  s.user = Env("PGUSER");
-  s.password = SecretString(Env("PGPASSWORD"));
-  s.dbname = db;
-  return s;
-}
-
-sources::neo4j::Settings Neo() {
-  sources::neo4j::Settings s;
-  s.uri = Env("NEO4J_URI");
-  s.user = Env("NEO4J_USER").empty() ? "neo4j" : Env("NEO4J_USER");
-  s.password = SecretString(Env("NEO4J_PASSWORD"));
-  return s;
-}
+sources::postgres::Settings Pg(const std::string& db) { return testing::HarnessPostgres(db); }
+sources::neo4j::Settings Neo() { return testing::HarnessNeo4j(); }
 
 void PgExec(const std::string& db, const std::string& sql) {
   auto c = sources::postgres::PgConn::Open(Pg(db));

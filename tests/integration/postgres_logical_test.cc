@@ -26,15 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::Env;
 
-Settings Server(const std::string& db) {
-  Settings s;
-  s.host = Env("PGHOST");
-  s.port = std::atoi(Env("PGPORT").c_str());
-  s.user = Env("PGUSER");
-  s.password = SecretString(Env("PGPASSWORD"));
-  s.dbname = db;
-  return s;
-}
+Settings Server(const std::string& db) { return testing::HarnessPostgres(db); }
 
 std::string Prefix() { return "summit_pgit_" + std::to_string(getpid()); }
 std::string SourceDb() { return Prefix() + "_src"; }

@@ -136,11 +136,7 @@ class SanitizeEquivalence : public ::testing::Test {
     SUMMIT_REQUIRE_SERVICE("neo4j");
     char tmpl[] = "/tmp/summit-equiv-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    pg_.host = Env("PGHOST");
-    pg_.port = std::stoi(Env("PGPORT"));
-    pg_.user = Env("PGUSER");
-    pg_.password = SecretString(Env("PGPASSWORD"));
-    pg_.dbname = Env("PGDATABASE");
+    pg_ = testing::HarnessPostgres();
     std::string size = Env("SUMMIT_EQUIV_SIZE").empty() ? "tiny" : Env("SUMMIT_EQUIV_SIZE");
     auto gen = RunProcess(ShellCommand("python3 " + (kRoot / "tests/harness/generate.py").string() + " --seed 7 --size " + size +
                                        " --only postgres,neo4j"));

@@ -46,15 +46,9 @@ class SetsE2E : public ::testing::Test {
     dir_ = ::mkdtemp(tmpl);
     s_.files = dir_ + "/files";
     s_.backups = dir_ + "/backups";
-    s_.pg.host = Env("PGHOST");
-    s_.pg.port = std::stoi(Env("PGPORT"));
-    s_.pg.user = Env("PGUSER");
-    s_.pg.password = SecretString(Env("PGPASSWORD"));
-    s_.pg.dbname = Env("PGDATABASE");
+    s_.pg = testing::HarnessPostgres();
     s_.redis = *sources::redis::ParseUrl(Env("REDIS_URL"));
-    s_.neo4j.uri = Env("NEO4J_URI");
-    s_.neo4j.user = Env("NEO4J_USER");
-    s_.neo4j.password = SecretString(Env("NEO4J_PASSWORD"));
+    s_.neo4j = testing::HarnessNeo4j();
     auto gen = RunProcess(ShellCommand("python3 " + (kRoot / "tests/harness/generate.py").string() +
                                        " --seed 11 --size tiny --anchor today --files " + s_.files));
     ASSERT_TRUE(gen.has_value()) << gen.error().ToString();
