@@ -7,6 +7,7 @@
 // for row (order-independent content hash and counts), with the source. Export and a tenant
 // backup taken with --incremental are checked the same way.
 #include <filesystem>
+#include <set>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -58,6 +59,9 @@ class PgIncremental : public ::testing::Test {
              {"BACKUP_BASE", dir_ + "/backups"},
              {"SUMMIT_ROOT", dir_ + "/files"},
              {"ENCRYPTION_KEY", "incr-test-key"},
+             // With the harness's S3 servers the full set also writes the primary region: the
+             // base must then be in both repositories. A prefix of its own per test.
+             {"S3_PREFIX", "incr/" + fs::path(dir_).filename().string()},
              {"SUMMIT_LOG_FORMAT", "text"}};
     for (auto& [k, v] : extra) o.env[k] = v;
     auto r = RunProcess(o);
@@ -153,6 +157,19 @@ TEST_F(PgIncremental, AChainOfIncrementalsRestoresEveryRowAfterTheDatabaseIsDrop
   EXPECT_EQ(tables["public.entities"].value("mode", ""), "full");
   EXPECT_EQ(tables["public.entities"].value("full_reason", ""), "columns or primary key changed since the base");
 
+  // A dev restore (sanitized and reduced in flight) of the chain equals one of a full backup
+  // of the same state: the transforms see the same rows.
+  std::string full_id = CliJson("backup --set=full --only=postgres").value("id", "");
+  std::map<std::string, nlohmann::json> dev;
+  for (const auto& [id, db] : {std::pair{second_id, "summit_incr_dev_a"}, std::pair{full_id, "summit_incr_dev_b"}}) {
+    Sql(std::string("DROP DATABASE IF EXISTS ") + db, "postgres");
+    Cli("restore " + id + " --env=dev --only=postgres", {{"DEV_PGDATABASE", db}});
+    dev[id] = Print({}, db);
+    Sql(std::string("DROP DATABASE ") + db, "postgres");
+  }
+  ASSERT_FALSE(dev[full_id].empty());
+  for (auto& [table, v] : dev[full_id].items()) EXPECT_EQ(dev[second_id][table], v) << "dev restore, " << table;
+
   // A dry-run plan and an export read the chain too.
   Cli("restore " + second_id + " --env=production --yes --no-safety-backup --dry-run");
   Cli("export " + second_id + " --component=postgres --format=plain -o " + dir_ + "/export.sql");
@@ -166,8 +183,9 @@ TEST_F(PgIncremental, AChainOfIncrementalsRestoresEveryRowAfterTheDatabaseIsDrop
   ASSERT_TRUE(kept.count(first_id)) << plan.dump(2);
   EXPECT_NE(kept[first_id].find("base of kept snapshot " + second_id), std::string::npos) << kept[first_id];
   EXPECT_NE(kept[base_id].find("base of kept snapshot " + first_id), std::string::npos) << kept[base_id];
-  ASSERT_EQ(plan["forget"].size(), 1u) << plan.dump(2);
-  EXPECT_EQ(plan["forget"][0].value("id", ""), other_id);
+  std::set<std::string> forget;
+  for (const auto& f : plan["forget"]) forget.insert(f.value("id", ""));
+  EXPECT_EQ(forget, (std::set<std::string>{other_id, full_id})) << plan.dump(2);
   Cli("prune", {{"RETENTION_DAYS", "0"}});
   EXPECT_TRUE(CliJson("check")["ok"].get<bool>());
 
