@@ -75,6 +75,8 @@ Result<nlohmann::json> RestoreComponent(const std::string& name, const repo::Sna
     }
     SUMMIT_ASSIGN_OR_RETURN(auto r, sources::postgres::Restore(t.postgres, po, in, o.postgres_transform));
     nlohmann::json s = {{"rows", r.rows}, {"bytes", r.bytes}, {"tables", r.tables.size()}};
+    // How the rows went to the server: COPY binary where every column type converts exactly.
+    s["tables_in_binary"] = std::count_if(r.tables.begin(), r.tables.end(), [](const auto& t) { return t.copy_format == "binary"; });
     if (o.dry_run) s["plan"] = sources::postgres::FormatPlan(r);
     for (const auto& w : r.warnings) outcome.warnings.push_back("postgres: " + w);
     if (!o.dry_run && o.verify_audit_chain && in.Attributes().contains("audit_chain.audit_logs")) {
