@@ -7,6 +7,7 @@
 // for row (order-independent content hash and counts), with the source. Export and a tenant
 // backup taken with --incremental are checked the same way.
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -157,9 +158,24 @@ TEST_F(PgIncremental, AChainOfIncrementalsRestoresEveryRowAfterTheDatabaseIsDrop
   EXPECT_EQ(tables["public.entities"].value("mode", ""), "full");
   EXPECT_EQ(tables["public.entities"].value("full_reason", ""), "columns or primary key changed since the base");
 
-  // A dev restore (sanitized and reduced in flight) of the chain equals one of a full backup
+  // With max_chain 2 a third link is refused: the capture is full and says why.
+  std::string short_chain = dir_ + "/short-chain.yaml";
+  {
+    std::ifstream in(kRoot / "config/backup-sets.yaml");
+    std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t at = yaml.find("max_chain: 24");
+    ASSERT_NE(at, std::string::npos);
+    yaml.replace(at, 13, "max_chain: 2 ");
+    std::ofstream(short_chain) << yaml;
+  }
+  auto capped = CliJson("backup --set=full --only=postgres --incremental", {{"SUMMIT_DR_CONFIG", short_chain}});
+  EXPECT_TRUE(capped["incremental"]["base"].is_null()) << capped.dump(2);
+  EXPECT_NE(capped["incremental"].value("full_reason", "").find("longer than max_chain 2"), std::string::npos)
+      << capped.dump(2);
+  std::string full_id = capped.value("id", "");
+
+  // A dev restore (sanitized and reduced in flight) of the chain equals one of the full backup
   // of the same state: the transforms see the same rows.
-  std::string full_id = CliJson("backup --set=full --only=postgres").value("id", "");
   std::map<std::string, nlohmann::json> dev;
   for (const auto& [id, db] : {std::pair{second_id, "summit_incr_dev_a"}, std::pair{full_id, "summit_incr_dev_b"}}) {
     Sql(std::string("DROP DATABASE IF EXISTS ") + db, "postgres");
