@@ -26,8 +26,9 @@
 # alike). Settings of each tool (all encrypted, all compressed, all fsync their data):
 #   summit  bench/repo_bench stream: repo::Repository + SnapshotWriter/Reader over
 #           storage::LocalBackend with the CLI's settings from config/backup-sets.yaml (FastCDC
-#           16/64/256 KiB, zstd level 3, 'jobs' workers, Argon2id key file), AES-256-GCM,
-#           HMAC-SHA-256 chunk ids; restore verifies every chunk and the stream's SHA-256.
+#           16/64/256 KiB, zstd level 1 (3 before 2026-11-24), 'jobs' workers, Argon2id key
+#           file), AES-256-GCM, HMAC-SHA-256 chunk ids; restore authenticates every chunk and
+#           checks the stream's SHA-256, writing the output straight from the decoded runs.
 #   restic  restic backup --stdin (repository version 2, default compression 'auto' = zstd
 #           "default" level, about zstd 3), Rabin chunks 512 KiB..8 MiB (1 MiB average),
 #           AES-256-CTR + Poly1305, SHA-256 ids; restore = `restic restore` (parallel) and also

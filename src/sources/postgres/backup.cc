@@ -69,10 +69,12 @@ struct TableJob {
   std::string full_reason;      // with a base: why the table was captured in full
 };
 
-// The xid8 bounds of the exporting transaction's snapshot (PostgreSQL 13+).
+// The xid8 bounds of the exporting transaction's snapshot (PostgreSQL 13+), and the cluster
+// they belong to: xids of two clusters (or of a logical copy) are unrelated.
 struct SnapshotXids {
   uint64_t xmin = 0;
   uint64_t xmax = 0;
+  std::string system_identifier;  // pg_control_system(); the same on physical replicas
 };
 
 // Why `table` cannot be captured as a delta against its entry in the base's `tables`
@@ -147,6 +149,9 @@ std::string IncrementalRefusal(const IncrementalBase& base, const std::string& d
                                const std::optional<SnapshotXids>& xids) {
   if (!xids) return "the server is older than PostgreSQL 13 (no pg_current_snapshot())";
   const nlohmann::json capture = base.attributes.value("capture", nlohmann::json::object());
+  if (capture.value("system_identifier", "") != xids->system_identifier)
+    return "base " + base.snapshot + " was taken from another PostgreSQL cluster (system identifier " +
+           capture.value("system_identifier", "none") + ", this one " + xids->system_identifier + ")";
   if (capture.value("database", "") != database)
     return "base " + base.snapshot + " is of database " + capture.value("database", "?") + ", not " + database;
   if (!base.attributes.value("filter", nlohmann::json(nullptr)).is_null())
@@ -254,10 +259,11 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
   if (master->server_version() >= 130000) {
     SUMMIT_ASSIGN_OR_RETURN_CTX(
         PgResult x,
-        master->Exec("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmax(pg_current_snapshot())::text",
+        master->Exec("SELECT pg_snapshot_xmin(pg_current_snapshot())::text, pg_snapshot_xmax(pg_current_snapshot())::text,"
+                     " (SELECT system_identifier FROM pg_control_system())::text",
                      "reading the snapshot's transaction ids"),
         "backing up postgres");
-    xids = SnapshotXids{std::stoull(x.GetString(0, 0)), std::stoull(x.GetString(0, 1))};
+    xids = SnapshotXids{std::stoull(x.GetString(0, 0)), std::stoull(x.GetString(0, 1)), x.GetString(0, 2)};
   }
 
   SUMMIT_ASSIGN_OR_RETURN_CTX(Catalog cat, LoadCatalog(*master), "backing up postgres " + db);
@@ -531,7 +537,11 @@ Result<BackupReport> Backup(const Settings& settings, const BackupOptions& optio
   out.SetAttribute("format", kCaptureFormat);
   nlohmann::json capture = {{"lsn", report.lsn}, {"time", report.captured_at}, {"snapshot", report.snapshot},
                             {"server_version", server_version}, {"database", database}};
-  if (xids) capture["xmin"] = std::to_string(xids->xmin), capture["xmax"] = std::to_string(xids->xmax);
+  if (xids) {
+    capture["xmin"] = std::to_string(xids->xmin);
+    capture["xmax"] = std::to_string(xids->xmax);
+    capture["system_identifier"] = xids->system_identifier;
+  }
   out.SetAttribute("capture", capture);
   out.SetAttribute("incremental", incremental);
   out.SetAttribute("tables", tables);

@@ -7,7 +7,8 @@
 //                                     names that are not valid stream names use data/_/<n>)
 //   sequences.json                    [{"sequence", "last_value", "is_called"}]
 //   large_objects/<oid>               the bytes of each large object (unfiltered captures)
-// Attributes: format, capture {lsn, time, snapshot, server_version, database, xmin, xmax},
+// Attributes: format, capture {lsn, time, snapshot, server_version, database, xmin, xmax,
+// system_identifier},
 // tables (per table: columns, types, keys, foreign keys, stream, rows, bytes, where, mode),
 // load_order, extensions, hypertables, sequences, large_objects, filter, incremental.
 // capture.xmin/xmax are the exported snapshot's xid8 bounds (pg_current_snapshot()).
@@ -18,7 +19,8 @@
 // <stream>.keys (every key, in order), its entry saying {"mode": "delta", "base",
 // "base_stream", "delta_rows"}; everything else (other tables, schema, sequences, large
 // objects) is captured in full, as is every table when the xid distance to the base's xmin is
-// 2^31 or more (xid wraparound would make the comparison meaningless). A table whose delta has
+// 2^31 or more (xid wraparound would make the comparison meaningless) or the base comes from
+// another cluster (system identifier) or database. A table whose delta has
 // more than max_delta_fraction of max(base rows, estimated rows) falls back to full. With
 // `enabled`, full tables that could be deltas get a <stream>.keys too (see IncrementalBase).
 //
