@@ -31,11 +31,7 @@ class PgIncremental : public ::testing::Test {
     SUMMIT_REQUIRE_SERVICE("postgres");
     char tmpl[] = "/tmp/summit-incr-XXXXXX";
     dir_ = ::mkdtemp(tmpl);
-    pg_.host = Env("PGHOST");
-    pg_.port = std::stoi(Env("PGPORT"));
-    pg_.user = Env("PGUSER");
-    pg_.password = SecretString(Env("PGPASSWORD"));
-    pg_.dbname = Env("PGDATABASE");
+    pg_ = testing::HarnessPostgres();
     Run("python3 " + (kRoot / "tests/harness/generate.py").string() + " --seed 5 --size tiny --only postgres --files " +
         dir_ + "/files");
     // Keys the COPY text format must escape, and a key of two columns.
