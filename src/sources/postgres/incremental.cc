@@ -99,11 +99,13 @@ class MergedTableSource final : public ByteSource {
   }
 
   Result<size_t> Read(std::span<uint8_t> buf) override {
-    while (out_.size() - out_pos_ < buf.size() && !done_) SUMMIT_TRY(NextRow());
-    size_t n = std::min(buf.size(), out_.size() - out_pos_);
-    std::copy_n(out_.data() + out_pos_, n, buf.data());
-    out_pos_ += n;
-    if (out_pos_ == out_.size()) out_.clear(), out_pos_ = 0;
+    // Drop what was handed out, so that out_ holds at most one buffer and one row.
+    out_.erase(0, out_pos_);
+    out_pos_ = 0;
+    while (out_.size() < buf.size() && !done_) SUMMIT_TRY(NextRow());
+    size_t n = std::min(buf.size(), out_.size());
+    std::copy_n(out_.data(), n, buf.data());
+    out_pos_ = n;
     return n;
   }
 
