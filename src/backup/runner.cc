@@ -1,11 +1,12 @@
 #include "backup/runner.h"
 
 #include <chrono>
-#include <set>
+#include <map>
 
 #include "core/log.h"
 
 #include "io/process.h"
+#include "repo/retention.h"
 #include "repo/snapshot.h"
 #include "sources/audit/audit_chain.h"
 #include "sources/files/files.h"
@@ -128,30 +129,39 @@ int ChainLength(const nlohmann::json& attributes) {
   return attributes.value("incremental", nlohmann::json::object()).value("chain", 0);
 }
 
+// Why `chain` (a candidate base and, transitively, its bases) cannot be read from `snapshots`
+// of repository `where`; "" when it can.
+std::string MissingFromChain(const std::string& base, const std::vector<repo::SnapshotManifest>& snapshots,
+                             const std::string& where) {
+  std::map<std::string, std::vector<std::string>> bases_of;
+  for (const auto& m : snapshots) bases_of[m.id] = m.bases;
+  if (!bases_of.count(base)) return "base " + base + " is not in " + where;
+  auto closure = repo::ClosureOfBases(bases_of, {base});
+  if (closure.missing.empty()) return "";
+  return "snapshot " + closure.missing.front().first + ", a base of " + closure.missing.front().second +
+         " in the chain of " + base + ", is not in " + where;
+}
+
 // Why `base` cannot serve as a base for every repository of the backup; "" when it can.
-std::string BaseRefusal(const repo::SnapshotManifest& base, const std::vector<repo::Repository*>& repos,
-                        const std::vector<repo::SnapshotManifest>& all, const IncrementalPlan& inc) {
+Result<std::string> BaseRefusal(const repo::SnapshotManifest& base, const std::vector<repo::Repository*>& repos,
+                                const std::vector<repo::SnapshotManifest>& first_repo_snapshots,
+                                const IncrementalPlan& inc) {
   const repo::SnapshotComponent* pg = base.FindComponent("postgres");
   if (!pg) return "snapshot " + base.id + " has no postgres component";
   if (ChainLength(pg->attributes) + 1 > inc.max_chain)
     return "a chain on " + base.id + " would be longer than max_chain " + std::to_string(inc.max_chain);
-  // The whole chain below the base must still exist, or the new snapshot could not be restored.
-  std::set<std::string> present;
-  for (const auto& m : all) present.insert(m.id);
-  std::vector<std::string> todo = base.bases;
-  while (!todo.empty()) {
-    std::string id = todo.back();
-    todo.pop_back();
-    if (!present.count(id)) return "snapshot " + id + ", a base of " + base.id + ", is missing";
-    for (const auto& m : all)
-      if (m.id == id) todo.insert(todo.end(), m.bases.begin(), m.bases.end());
+  // Each repository gets the same delta, so each must hold the whole chain below the base, or
+  // the new snapshot could not be restored from it.
+  for (size_t i = 0; i < repos.size(); ++i) {
+    std::vector<repo::SnapshotManifest> listed;
+    if (i > 0) {
+      SUMMIT_ASSIGN_OR_RETURN_CTX(listed, repo::ListSnapshots(*repos[i]), "choosing the base snapshot");
+    }
+    std::string missing =
+        MissingFromChain(base.id, i == 0 ? first_repo_snapshots : listed, repos[i]->backend().Describe());
+    if (!missing.empty()) return missing;
   }
-  // Each repository gets the same delta, so each must hold the same base.
-  for (size_t i = 1; i < repos.size(); ++i) {
-    auto there = repo::LoadManifest(*repos[i], base.id);
-    if (!there) return "base " + base.id + " is not in " + repos[i]->backend().Describe() + ": " + there.error().message();
-  }
-  return "";
+  return std::string();
 }
 
 // Chooses the base of an incremental postgres capture and fills `options.incremental`, or
@@ -180,7 +190,7 @@ Result<std::string> ChooseBase(const BackupPlan& plan, const std::vector<repo::R
     }
     if (!base) return std::string("no earlier snapshot of set " + plan.set + " with a postgres component");
   }
-  std::string refusal = BaseRefusal(*base, repos, all, plan.incremental);
+  SUMMIT_ASSIGN_OR_RETURN(std::string refusal, BaseRefusal(*base, repos, all, plan.incremental));
   if (!refusal.empty()) return refusal;
   options.incremental.snapshot = base->id;
   options.incremental.attributes = base->FindComponent("postgres")->attributes;
