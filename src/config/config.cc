@@ -636,7 +636,7 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& file, 
       if (c.compression.algorithm != "zstd" && c.compression.algorithm != "none") {
         return L.Err(comp["algorithm"], "compression.algorithm", "unknown algorithm '" + c.compression.algorithm + "'", "use zstd or none");
       }
-      c.compression.level = static_cast<int>(level.value_or(3));
+      c.compression.level = static_cast<int>(level.value_or(CompressionConfig{}.level));
       if (c.compression.level < 1 || c.compression.level > 19) {
         return L.Err(comp["level"], "compression.level", "must be 1-19, got " + std::to_string(c.compression.level));
       }

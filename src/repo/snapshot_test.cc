@@ -98,7 +98,8 @@ TEST(Snapshot, MetadataJsonHasSizesHashesAndPositionsButNoChunkIds) {
   EXPECT_GT(users["stored_size"].get<uint64_t>(), 0u);
   EXPECT_EQ(m["components"]["redis"]["attributes"]["replication_offset"], 12345);
   std::string text = m.dump();
-  for (const auto& id : repo->IndexEntries()[0].blobs)
+  const auto entries = repo->IndexEntries();  // the loop must not run over a destroyed temporary
+  for (const auto& id : entries[0].blobs)
     EXPECT_EQ(text.find(IdHex(id.id)), std::string::npos) << "chunk ids must not leak into metadata";
 }
 
