@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -428,6 +429,39 @@ TEST_F(PostgresLogical, RestoreSessionSettingsAreWhatTheServerRuns) {
   EXPECT_EQ(show(**kept, "maintenance_work_mem"), show(**fresh, "maintenance_work_mem"));
   EXPECT_EQ(show(**kept, "max_parallel_maintenance_workers"), show(**fresh, "max_parallel_maintenance_workers"));
   EXPECT_EQ(show(**kept, "synchronous_commit"), "off");
+}
+
+// Checks of restored data run as graph steps once their table is loaded (the CLI verifies the
+// audit chain this way), see the default search_path, and fail the whole restore when they fail.
+TEST_F(PostgresLogical, ChecksAfterLoadRunInsideTheGraphAndAFailingOneFailsTheRestore) {
+  std::string db = Clone("checks");
+  const std::string rows = Scalar(db, "SELECT count(*) FROM audit_logs");
+  ASSERT_TRUE(BackupTo(db, {}, tmp_.path()));
+  Admin("DROP DATABASE " + db + " WITH (FORCE)");
+  auto in = Reader(tmp_.path());
+  RestoreOptions ro;
+  ro.jobs = 2;
+  std::string seen;
+  ro.checks_after_load.push_back({"public.audit_logs", "counting", [&](PgConn& c) -> Status {
+                                    SUMMIT_ASSIGN_OR_RETURN(auto r, c.Exec("SELECT count(*) FROM audit_logs"));
+                                    seen = r.GetString(0, 0);
+                                    return Ok();
+                                  }});
+  ro.checks_after_load.push_back({"public.no_such_table", "never", [](PgConn&) -> Status {
+                                    return Fail(ErrorCode::kInternal, "a check of a table not in the capture ran");
+                                  }});
+  auto r = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_EQ(seen, rows) << "the check sees the loaded table through the default search_path";
+  EXPECT_TRUE(std::any_of(r->steps.begin(), r->steps.end(), [](const auto& s) { return s.what == "counting public.audit_logs"; }));
+
+  ro.allow_drop = true;
+  ro.checks_after_load = {{"public.users", "refusing", [](PgConn&) -> Status { return Fail(ErrorCode::kCorruption, "users look wrong"); }}};
+  Sql(db, "DELETE FROM audit_logs WHERE id = (SELECT min(id) FROM audit_logs)");
+  auto failed = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message().find("users look wrong"), std::string::npos) << failed.error().ToString();
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM audit_logs"), std::to_string(std::stoll(rows) - 1)) << "the target stays as it was";
 }
 
 TEST_F(PostgresLogical, DryRunReportsThePlanAndChangesNothing) {

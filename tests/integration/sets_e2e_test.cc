@@ -286,6 +286,12 @@ TEST_F(SetsE2E, BrokenAuditChainIsReportedWithItsPositionAndFailsVerification) {
   EXPECT_NE(last_err_.find("at position 3"), std::string::npos) << last_err_;
   std::string out = Cli("restore " + id + " --mode=verify-only", {}, 4);
   EXPECT_NE(out.find("audit chain audit_logs: BROKEN"), std::string::npos) << out;
+  // A full restore verifies the chain inside its task graph, as soon as audit_logs is loaded.
+  const std::string copy = s_.pg.dbname + "_chain_copy";
+  std::string full = Cli("restore " + id + " --only=postgres --env=dr_rehearsal --yes", {{"DR_PGDATABASE", copy}}, 4);
+  EXPECT_NE((full + last_err_).find("audit chain broken after restore: chain 'customer-"), std::string::npos) << full << last_err_;
+  EXPECT_NE((full + last_err_).find("position 3"), std::string::npos) << full << last_err_;
+  Sql("DROP DATABASE IF EXISTS " + copy + " WITH (FORCE)", "postgres");
 }
 
 TEST_F(SetsE2E, HooksRunAroundTheCaptureAndAFailedComponentRecordsNoSnapshot) {

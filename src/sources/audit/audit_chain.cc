@@ -12,12 +12,18 @@ nlohmann::json ChainReport::ToJson() const {
 }
 
 Result<ChainReport> Verify(const postgres::Settings& settings, const ChainSpec& spec, const VerifyOptions& options) {
+  SUMMIT_ASSIGN_OR_RETURN(auto conn, postgres::PgConn::Open(settings));
+  return Verify(*conn, spec, options);
+}
+
+Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const VerifyOptions& options) {
   using postgres::QuoteIdent;
   using postgres::QuoteLiteral;
-  SUMMIT_ASSIGN_OR_RETURN(auto conn, postgres::PgConn::Open(settings));
-  SUMMIT_ASSIGN_OR_RETURN(auto exists, conn->ExecParams("SELECT to_regclass($1) IS NOT NULL", {spec.table}));
-  if (!exists.GetBool(0, 0))
-    return Fail(ErrorCode::kNotFound, "audit chain table " + spec.table + " does not exist in database " + settings.dbname);
+  SUMMIT_ASSIGN_OR_RETURN(auto exists, conn.ExecParams("SELECT to_regclass($1) IS NOT NULL", {spec.table}));
+  if (!exists.GetBool(0, 0)) {
+    SUMMIT_ASSIGN_OR_RETURN(auto db, conn.Exec("SELECT current_database()"));
+    return Fail(ErrorCode::kNotFound, "audit chain table " + spec.table + " does not exist in database " + db.GetString(0, 0));
+  }
 
   std::string part = spec.partition_column.empty() ? "''" : QuoteIdent(spec.partition_column) + "::text";
   std::string where = options.partition && !spec.partition_column.empty()
@@ -37,7 +43,7 @@ Result<ChainReport> Verify(const postgres::Settings& settings, const ChainSpec& 
       "(computed <> hash OR CASE WHEN prev_row IS NULL THEN " +
       std::string(options.allow_truncated_head ? "false" : "prev <> repeat('0', 64)") +
       " ELSE prev <> prev_row END) ORDER BY chain, id LIMIT 20";
-  SUMMIT_ASSIGN_OR_RETURN(auto r, conn->Exec(sql, "verifying the audit chain of " + spec.table));
+  SUMMIT_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, "verifying the audit chain of " + spec.table));
   ChainReport report;
   report.table = spec.table;
   for (int i = 0; i < r.rows(); ++i) {

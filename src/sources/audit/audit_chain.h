@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/result.h"
+#include "sources/postgres/pg_conn.h"
 #include "sources/postgres/settings.h"
 
 namespace summit::sources::audit {
@@ -58,5 +59,9 @@ struct VerifyOptions {
 // Verifies the chain. Fails (as an error, not a report) with kNotFound when the table does not
 // exist and with the server's error otherwise; broken links are in the report.
 Result<ChainReport> Verify(const postgres::Settings& settings, const ChainSpec& spec, const VerifyOptions& options);
+
+// The same on an open connection (a restore verifies the chain as soon as the table is loaded,
+// on one of its own connections); the table's name resolves through that session's search_path.
+Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const VerifyOptions& options);
 
 }  // namespace summit::sources::audit

@@ -252,6 +252,7 @@ struct Step {
   size_t load_index = 0;
   std::vector<std::string> sql;  // run in order, each as its own statement
   std::string what;              // for errors: "index events_time_idx"
+  const RestoreOptions::TableCheck* check = nullptr;
 };
 
 // Schema, then the graph of table loads, index builds, foreign keys and ANALYZE on `jobs`
@@ -385,6 +386,13 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
     }
   };
   if (options.analyze && !cap.partial) add_analyze(true);
+  for (const auto& check : options.checks_after_load) {
+    auto load = load_of.find(check.table);
+    if (load == load_of.end()) continue;
+    steps.push_back(Step{nullptr, 0, {}, check.what + " " + check.table, &check});
+    tasks.push_back(GraphTask{check.what + " " + check.table, {load->second}, {}, {{check.table, LockMode::kAccessShare}},
+                              priority_of(check.table, 0.3)});
+  }
 
   std::vector<RestoreTableReport> reps(cap.tables.size());
   std::atomic<bool> stop{false};
@@ -438,6 +446,15 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         rep.rows = rep.bytes = 0;
         st = load(std::nullopt);
       }
+      if (!st) {
+        stop = true;
+        return st;
+      }
+    } else if (s.check != nullptr) {
+      // pg_dump's preamble emptied search_path on this connection; the check sees the default.
+      SUMMIT_TRY(c->Exec("BEGIN; SET LOCAL search_path TO DEFAULT", s.what));
+      auto st = s.check->run(*c);
+      (void)c->Exec(st ? "COMMIT" : "ROLLBACK", s.what);
       if (!st) {
         stop = true;
         return st;

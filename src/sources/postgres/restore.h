@@ -25,11 +25,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/result.h"
 #include "io/stream.h"
+#include "sources/postgres/pg_conn.h"
 #include "sources/postgres/settings.h"
 #include "transform/hooks.h"
 
@@ -61,6 +63,16 @@ struct RestoreOptions {
   // so the server's default of 2 workers per index build oversubscribes the CPU: on 2 cores a
   // 660 MB restore took 8.2 s with 0 and 10.8 s with 2 (bench/postgres_compare.md).
   int max_parallel_maintenance_workers = 0;
+  // kFull: checks of the restored data, each run as a step of the graph as soon as its table
+  // is loaded (beside other tables' loads and index builds, not after them all), on one of the
+  // restore's connections to the database being built, in a transaction with the server's
+  // default search_path. A failing check fails the restore. Not run by a dry run.
+  struct TableCheck {
+    std::string table;  // "public.audit_logs"; a table the capture does not hold is skipped
+    std::string what;   // for the step log: "audit chain"
+    std::function<Status(PgConn&)> run;
+  };
+  std::vector<TableCheck> checks_after_load;
 };
 
 struct PlanStep {
