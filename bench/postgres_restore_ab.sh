@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # PostgreSQL restore only, interleaved rounds (issue #4's restore target): summit-dr through its
-# command line and repository, the same engine with the earlier settings (COPY text, the server's
-# parallel index workers) through bench/postgres_bench, and pg_restore -j N of a pg_dump -Fd, each
+# command line and repository (which also verifies the audit chain), the same engine reading a
+# plain capture directory through bench/postgres_bench (as pg_restore reads a dump directory),
+# that engine with the earlier settings (COPY text, the server's parallel index workers), and
+# pg_restore -j N of a pg_dump -Fd, each
 # into a fresh database, N rounds in turn so that they see the same machine load. Reports per tool
 # the median wall time, the client's CPU, and the CPU the PostgreSQL cluster spent (its processes'
 # own plus reaped backends', from /proc; needs the harness's server on this machine), and the
@@ -78,20 +80,22 @@ psql -X -q -d "$DB" -c CHECKPOINT
 for ((r = 1; r <= ROUNDS; r++)); do
   fresh ab_summit
   DR_PGDATABASE=ab_summit measure summit "$r" "$SUMMIT" restore "$ID" --only=postgres --env=dr_rehearsal --yes
+  fresh ab_engine
+  measure engine "$r" "$PGB" restore "$URL/ab_engine" "$T/capture" "$JOBS"
   fresh ab_before
   POSTGRES_BENCH_COPY=text POSTGRES_BENCH_PMW=-1 measure engine_before "$r" "$PGB" restore "$URL/ab_before" "$T/capture" "$JOBS"
   fresh ab_pgrestore
   psql -X -q -d postgres -c "CREATE DATABASE ab_pgrestore"
   measure pg_restore "$r" pg_restore -j "$JOBS" -d ab_pgrestore "$T/dump.fd"
 done
-for db in ab_summit ab_before ab_pgrestore; do
+for db in ab_summit ab_engine ab_before ab_pgrestore; do
   if check "$db" | cmp -s - "$T/source.check"; then echo "check $db: ok"; else echo "check $db: DIFFERENT"; exit 1; fi
 done
 python3 - "$ROUNDS" <<EOF
 import statistics as st, sys
-w = {"summit": "${WALL[summit]}", "engine_before": "${WALL[engine_before]}", "pg_restore": "${WALL[pg_restore]}"}
-c = {"summit": "${CLIENT[summit]}", "engine_before": "${CLIENT[engine_before]}", "pg_restore": "${CLIENT[pg_restore]}"}
-s = {"summit": "${SERVER[summit]}", "engine_before": "${SERVER[engine_before]}", "pg_restore": "${SERVER[pg_restore]}"}
+w = {"summit": "${WALL[summit]}", "engine": "${WALL[engine]}", "engine_before": "${WALL[engine_before]}", "pg_restore": "${WALL[pg_restore]}"}
+c = {"summit": "${CLIENT[summit]}", "engine": "${CLIENT[engine]}", "engine_before": "${CLIENT[engine_before]}", "pg_restore": "${CLIENT[pg_restore]}"}
+s = {"summit": "${SERVER[summit]}", "engine": "${SERVER[engine]}", "engine_before": "${SERVER[engine_before]}", "pg_restore": "${SERVER[pg_restore]}"}
 med = lambda d, k: st.median(float(x) for x in d[k].split())
 print("| tool | wall s (median) | client CPU-s | server CPU-s | wall / pg_restore | CPU / pg_restore |")
 print("|---|---|---|---|---|---|")
