@@ -118,7 +118,8 @@ int CmdList(Context& ctx, const std::string& set, const std::string& repository)
     std::vector<std::string> comps;
     for (const auto& c : m.components) comps.push_back(c.name);
     arr.push_back({{"id", m.id}, {"set", m.set}, {"tenant", meta["tenant"]}, {"project", meta["project"]},
-                   {"finished", m.finished}, {"size", meta["size"]}, {"new_bytes", m.new_bytes}, {"components", comps}});
+                   {"finished", m.finished}, {"size", meta["size"]}, {"new_bytes", m.new_bytes}, {"components", comps},
+                   {"bases", m.bases}});
   }
   if (opts.json) {
     PrintJson(arr);
@@ -127,6 +128,8 @@ int CmdList(Context& ctx, const std::string& set, const std::string& repository)
     for (const auto& e : arr) {
       std::string comps;
       for (const auto& c : e["components"]) comps += (comps.empty() ? "" : ",") + c.get<std::string>();
+      // An incremental snapshot needs its base: say so where an operator looks first.
+      for (const auto& b : e["bases"]) comps += "  (incremental on " + b.get<std::string>() + ")";
       std::printf("%-58s %-20s %10s %10s  %s\n", e["id"].get<std::string>().c_str(), e["finished"].get<std::string>().c_str(),
                   FormatBytes(e["size"].get<uint64_t>()).c_str(), FormatBytes(e["new_bytes"].get<uint64_t>()).c_str(), comps.c_str());
     }

@@ -140,6 +140,15 @@ TEST_F(PgIncremental, AChainOfIncrementalsRestoresEveryRowAfterTheDatabaseIsDrop
   EXPECT_GE(tables["public.pairs"].value("delta_rows", 0), 70);
   auto first_meta = CliJson("show " + first_id);
   EXPECT_EQ(first_meta["bases"], nlohmann::json({base_id}));
+  EXPECT_NE(Cli("list").find("(incremental on " + base_id + ")"), std::string::npos) << "list marks it";
+  for (const auto& e : CliJson("list")) {
+    if (e.value("id", "") == first_id) {
+      EXPECT_EQ(e["bases"], nlohmann::json({base_id}));
+    }
+    if (e.value("id", "") == base_id) {
+      EXPECT_EQ(e["bases"], nlohmann::json::array());
+    }
+  }
 
   // Day 2: more changes, and a schema change that forces that table to full.
   Run("python3 " + (kRoot / "tests/harness/day2.py").string() + " --seed 5 --day 2");
