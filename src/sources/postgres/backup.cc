@@ -103,7 +103,9 @@ std::string CopyKeysSql(const TableInfo& table) {
 
 // Rows not older than the base's xmin horizon. age() is relative to the current transaction
 // and computed in 32 bits; the caller guarantees the distance to the base is below 2^31.
-// Frozen rows report an age of INT_MAX and count as old, as they are.
+// A frozen row reports its raw xmin (FrozenTransactionId, age INT_MAX, only for rows frozen
+// before 9.4); in a cluster past 2^31 xids a raw xmin can wrap to a negative age and the row is
+// captured again: over-capture, never a missed row (docs/incremental.md).
 std::string DeltaPredicate(uint64_t base_xmin) {
   return "age(summit_r.xmin) <= age('" + std::to_string(base_xmin & 0xffffffffu) + "'::xid)";
 }

@@ -73,6 +73,12 @@ bool ExtractKey(std::string_view row, const std::vector<size_t>& positions, std:
   return true;
 }
 
+// Lets the delta map be searched with a key-list line's view, without a string per key.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+};
+
 class MergedTableSource final : public ByteSource {
  public:
   MergedTableSource(std::string what, std::vector<size_t> key_positions, std::unique_ptr<ByteSource> keys,
@@ -127,7 +133,7 @@ class MergedTableSource final : public ByteSource {
                     "the capture is damaged: run `summit-dr check --read-data`");
       return Ok();
     }
-    if (auto it = delta_.find(std::string(*key)); it != delta_.end()) {
+    if (auto it = delta_.find(*key); it != delta_.end()) {
       out_.append(it->second).push_back('\n');
       ++delta_used_;
       return Ok();
@@ -157,7 +163,7 @@ class MergedTableSource final : public ByteSource {
   std::unique_ptr<ByteSource> base_;
   LineReader key_lines_;
   LineReader base_lines_;
-  std::unordered_map<std::string, std::string> delta_;
+  std::unordered_map<std::string, std::string, KeyHash, std::equal_to<>> delta_;
   size_t delta_used_ = 0;
   std::string out_;
   size_t out_pos_ = 0;
