@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <utility>
 
 #include "sources/postgres/copy_text.h"
 
@@ -201,6 +202,17 @@ bool AppendScalar(Kind kind, std::string_view s, std::string& out) {
     }
     default:
       return false;
+  }
+}
+
+// An array kind's element kind and the element type's OID.
+std::pair<Kind, uint32_t> ArrayElementOf(Kind array) {
+  switch (array) {
+    case Kind::kArrayInt2: return {Kind::kInt2, kInt2Oid};
+    case Kind::kArrayInt4: return {Kind::kInt4, kInt4Oid};
+    case Kind::kArrayInt8: return {Kind::kInt8, kInt8Oid};
+    case Kind::kArrayFloat4: return {Kind::kFloat4, kFloat4Oid};
+    default: return {Kind::kFloat8, kFloat8Oid};
   }
 }
 
@@ -489,20 +501,14 @@ bool CopyBinaryEncoder::AppendField(Kind kind, std::string_view s, std::string& 
       ok = AppendVector(s, out);
       break;
     case Kind::kArrayInt2:
-      ok = AppendArray(Kind::kInt2, kInt2Oid, s, out);
-      break;
     case Kind::kArrayInt4:
-      ok = AppendArray(Kind::kInt4, kInt4Oid, s, out);
-      break;
     case Kind::kArrayInt8:
-      ok = AppendArray(Kind::kInt8, kInt8Oid, s, out);
-      break;
     case Kind::kArrayFloat4:
-      ok = AppendArray(Kind::kFloat4, kFloat4Oid, s, out);
+    case Kind::kArrayFloat8: {
+      const auto [element, oid] = ArrayElementOf(kind);
+      ok = AppendArray(element, oid, s, out);
       break;
-    case Kind::kArrayFloat8:
-      ok = AppendArray(Kind::kFloat8, kFloat8Oid, s, out);
-      break;
+    }
   }
   if (!ok) return false;
   const size_t len = out.size() - len_at - 4;
