@@ -1,6 +1,10 @@
 #include "harness_env.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdlib>
+
+#include "io/process.h"
 
 namespace summit::testing {
 
@@ -25,6 +29,18 @@ sources::neo4j::Settings HarnessNeo4j() {
   s.user = Env("NEO4J_USER").empty() ? "neo4j" : Env("NEO4J_USER");
   s.password = SecretString(Env("NEO4J_PASSWORD"));
   return s;
+}
+
+std::string RunSummitDr(const std::string& args, const std::map<std::string, std::string>& env, int expect_rc,
+                        std::string* err) {
+  ProcessOptions o = ShellCommand(std::string(SUMMIT_DR_BIN) + " " + args);
+  for (const auto& [k, v] : env) o.env[k] = v;
+  auto r = RunProcess(o);
+  EXPECT_TRUE(r.has_value()) << r.error().ToString();
+  if (!r) return "";
+  EXPECT_EQ(r->exit_code, expect_rc) << "summit-dr " << args << "\nstdout:\n" << r->out << "\nstderr:\n" << r->err;
+  if (err != nullptr) *err = r->err;
+  return r->out;
 }
 
 bool HaveService(const std::string& service) {

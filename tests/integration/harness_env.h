@@ -3,6 +3,7 @@
 // machine the test is skipped with a loud message.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "sources/neo4j/neo4j.h"
@@ -19,6 +20,12 @@ sources::postgres::Settings HarnessPostgres(const std::string& db = Env("PGDATAB
 
 // The harness's Neo4j (NEO4J_URI, NEO4J_USER or "neo4j", NEO4J_PASSWORD).
 sources::neo4j::Settings HarnessNeo4j();
+
+// Runs the summit-dr binary under test (SUMMIT_DR_BIN) through the shell with `args`, its
+// environment plus `env`, and records a test failure (with both outputs) unless it exits with
+// `expect_rc`. Returns stdout; stderr goes to *err when given.
+std::string RunSummitDr(const std::string& args, const std::map<std::string, std::string>& env, int expect_rc,
+                        std::string* err = nullptr);
 
 // True when the harness variables for `service` ("postgres", "redis", "neo4j", "s3") are set.
 bool HaveService(const std::string& service);

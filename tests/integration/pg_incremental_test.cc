@@ -51,21 +51,17 @@ class PgIncremental : public ::testing::Test {
   }
 
   std::string Cli(const std::string& args, std::map<std::string, std::string> extra = {}, int expect_rc = 0) {
-    ProcessOptions o = ShellCommand(std::string(SUMMIT_DR_BIN) + " " + args);
-    o.env = {{"SUMMIT_DR_CONFIG", (kRoot / "config/backup-sets.yaml").string()},
-             {"BACKUP_BASE", dir_ + "/backups"},
-             {"SUMMIT_ROOT", dir_ + "/files"},
-             {"ENCRYPTION_KEY", "incr-test-key"},
-             // With the harness's S3 servers the full set also writes the primary region: the
-             // base must then be in both repositories. A prefix of its own per test.
-             {"S3_PREFIX", "incr/" + fs::path(dir_).filename().string()},
-             {"SUMMIT_LOG_FORMAT", "text"}};
-    for (auto& [k, v] : extra) o.env[k] = v;
-    auto r = RunProcess(o);
-    EXPECT_TRUE(r.has_value()) << r.error().ToString();
-    if (!r) return "";
-    EXPECT_EQ(r->exit_code, expect_rc) << "summit-dr " << args << "\nstdout:\n" << r->out << "\nstderr:\n" << r->err;
-    return r->out;
+    std::map<std::string, std::string> env = {{"SUMMIT_DR_CONFIG", (kRoot / "config/backup-sets.yaml").string()},
+                                              {"BACKUP_BASE", dir_ + "/backups"},
+                                              {"SUMMIT_ROOT", dir_ + "/files"},
+                                              {"ENCRYPTION_KEY", "incr-test-key"},
+                                              // With the harness's S3 servers the full set also writes the
+                                              // primary region: the base must then be in both repositories.
+                                              // A prefix of its own per test.
+                                              {"S3_PREFIX", "incr/" + fs::path(dir_).filename().string()},
+                                              {"SUMMIT_LOG_FORMAT", "text"}};
+    for (auto& [k, v] : extra) env[k] = v;
+    return testing::RunSummitDr(args, env, expect_rc);
   }
   nlohmann::json CliJson(const std::string& args, std::map<std::string, std::string> extra = {}) {
     auto j = nlohmann::json::parse(Cli("--json " + args, std::move(extra)), nullptr, false);

@@ -61,20 +61,14 @@ class SetsE2E : public ::testing::Test {
   // Runs summit-dr with the harness's settings; returns stdout, failing the test on a non-zero exit
   // unless `expect_rc` says otherwise.
   std::string Cli(const std::string& args, std::map<std::string, std::string> extra = {}, int expect_rc = 0) {
-    ProcessOptions o = ShellCommand(std::string(SUMMIT_DR_BIN) + " " + args);
-    o.env = {{"SUMMIT_DR_CONFIG", (kRoot / "config/backup-sets.yaml").string()},
-             {"BACKUP_BASE", s_.backups},
-             {"SUMMIT_ROOT", s_.files},
-             {"ENCRYPTION_KEY", "e2e-test-key"},
-             {"S3_PREFIX", "e2e/" + fs::path(dir_).filename().string()},
-             {"SUMMIT_LOG_FORMAT", "text"}};
-    for (auto& [k, v] : extra) o.env[k] = v;
-    auto r = RunProcess(o);
-    EXPECT_TRUE(r.has_value()) << r.error().ToString();
-    if (!r) return "";
-    EXPECT_EQ(r->exit_code, expect_rc) << "summit-dr " << args << "\nstdout:\n" << r->out << "\nstderr:\n" << r->err;
-    last_err_ = r->err;
-    return r->out;
+    std::map<std::string, std::string> env = {{"SUMMIT_DR_CONFIG", (kRoot / "config/backup-sets.yaml").string()},
+                                              {"BACKUP_BASE", s_.backups},
+                                              {"SUMMIT_ROOT", s_.files},
+                                              {"ENCRYPTION_KEY", "e2e-test-key"},
+                                              {"S3_PREFIX", "e2e/" + fs::path(dir_).filename().string()},
+                                              {"SUMMIT_LOG_FORMAT", "text"}};
+    for (auto& [k, v] : extra) env[k] = v;
+    return testing::RunSummitDr(args, env, expect_rc, &last_err_);
   }
 
   std::string BackupId(const std::string& json_out) {
