@@ -25,36 +25,44 @@ Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const 
     return Fail(ErrorCode::kNotFound, "audit chain table " + spec.table + " does not exist in database " + db.GetString(0, 0));
   }
 
-  std::string part = spec.partition_column.empty() ? "''" : QuoteIdent(spec.partition_column) + "::text";
+  // Chains are grouped byte-wise (COLLATE "C"): the grouping needs no collation, and the sort
+  // then compares with memcmp and abbreviated keys instead of strcoll.
+  std::string part = spec.partition_column.empty() ? "''" : "(" + QuoteIdent(spec.partition_column) + "::text)";
   std::string where = options.partition && !spec.partition_column.empty()
                           ? " WHERE " + QuoteIdent(spec.partition_column) + " = " + QuoteLiteral(*options.partition)
                           : "";
   std::string id = QuoteIdent(spec.id_column), prev = QuoteIdent(spec.prev_column), hash = QuoteIdent(spec.hash_column);
-  std::string sql =
-      "WITH c AS (SELECT " + part + " AS chain, " + id + "::bigint AS id, " + prev + " AS prev, " + hash +
-      " AS hash, encode(sha256(convert_to(" + prev + " || E'\\n' || " + spec.canonical_sql +
-      ", 'UTF8')), 'hex') AS computed, lag(" + hash + ") OVER w AS prev_row, row_number() OVER w AS pos FROM " +
-      spec.table + where + " WINDOW w AS (PARTITION BY " + part + " ORDER BY " + id +
-      ")) "
-      "SELECT (SELECT count(*) FROM c), (SELECT count(DISTINCT chain) FROM c), chain, id, pos, computed = hash, "
-      "CASE WHEN prev_row IS NULL THEN " +
-      std::string(options.allow_truncated_head ? "true" : "prev = repeat('0', 64)") +
-      " ELSE prev = prev_row END FROM c RIGHT JOIN (SELECT 1) one ON "
-      "(computed <> hash OR CASE WHEN prev_row IS NULL THEN " +
-      std::string(options.allow_truncated_head ? "false" : "prev <> repeat('0', 64)") +
-      " ELSE prev <> prev_row END) ORDER BY chain, id LIMIT 20";
-  SUMMIT_ASSIGN_OR_RETURN(auto r, conn.Exec(sql, "verifying the audit chain of " + spec.table));
+  // Per row: its chain, position, and whether its hash and its link hold. The hash is checked in
+  // the scan, below the sort (OFFSET 0 keeps the planner from moving it above), so the sort
+  // carries narrow rows and not the canonical text. NULLs never pass (IS DISTINCT FROM): a row
+  // without a hash or prev_hash is a broken link.
+  std::string head_ok = options.allow_truncated_head ? "true" : "prev IS NOT DISTINCT FROM repeat('0', 64)";
+  std::string rows = "SELECT " + part + " COLLATE \"C\" AS chain, " + id + "::bigint AS id, " + prev + " AS prev, " + hash +
+                     " AS hash, " + hash + " IS NOT DISTINCT FROM encode(sha256(convert_to(" + prev + " || E'\\n' || " +
+                     spec.canonical_sql + ", 'UTF8')), 'hex') AS hash_ok FROM " + spec.table + where + " OFFSET 0";
+  std::string links = "SELECT chain, id, row_number() OVER w AS pos, hash_ok, CASE WHEN row_number() OVER w = 1 THEN " +
+                      head_ok + " ELSE prev IS NOT DISTINCT FROM lag(hash) OVER w END AS link_ok FROM (" + rows +
+                      ") r WINDOW w AS (PARTITION BY chain ORDER BY id)";
+  // One pass (one sort, nothing materialized) counts rows, chains and broken links; only when a
+  // link is broken does a second pass list the first ones.
+  SUMMIT_ASSIGN_OR_RETURN(auto counts, conn.Exec("SELECT count(*), count(*) FILTER (WHERE pos = 1), "
+                                                 "count(*) FILTER (WHERE NOT (hash_ok AND link_ok)) FROM (" +
+                                                     links + ") l",
+                                                 "verifying the audit chain of " + spec.table));
   ChainReport report;
   report.table = spec.table;
+  report.rows = static_cast<uint64_t>(counts.GetInt(0, 0));
+  report.chains = static_cast<uint64_t>(counts.GetInt(0, 1));
+  if (counts.GetInt(0, 2) == 0) return report;
+  SUMMIT_ASSIGN_OR_RETURN(auto r, conn.Exec("SELECT chain, id, pos, hash_ok FROM (" + links +
+                                                ") l WHERE NOT (hash_ok AND link_ok) ORDER BY chain, id LIMIT 20",
+                                            "listing the broken links of " + spec.table));
   for (int i = 0; i < r.rows(); ++i) {
-    report.rows = static_cast<uint64_t>(r.GetInt(i, 0));
-    report.chains = static_cast<uint64_t>(r.GetInt(i, 1));
-    if (r.IsNull(i, 3)) continue;  // the RIGHT JOIN's row when nothing is broken
     BrokenLink l;
-    l.chain = r.GetString(i, 2);
-    l.id = r.GetInt(i, 3);
-    l.position = r.GetInt(i, 4);
-    l.reason = !r.GetBool(i, 5) ? "hash does not match the row" : "prev_hash does not match the previous row";
+    l.chain = r.GetString(i, 0);
+    l.id = r.GetInt(i, 1);
+    l.position = r.GetInt(i, 2);
+    l.reason = !r.GetBool(i, 3) ? "hash does not match the row" : "prev_hash does not match the previous row";
     report.broken.push_back(std::move(l));
   }
   return report;

@@ -2,7 +2,8 @@
 // restore. Each row's `hash` is SHA-256(prev_hash || "\n" || canonical row) and its `prev_hash`
 // is the hash of the previous row of the same chain (partition, ordered by id), starting from
 // 64 zeros; docs/dataset.md gives the canonical row of Summit's audit_logs. The check runs on
-// the server (one query), so it costs one sequential scan and no client memory.
+// the server in one pass (a sequential scan and one sort), so it costs no client memory; a
+// second query lists the broken links only when there are some.
 //
 // Thread-safety: reentrant.
 #pragma once
