@@ -41,6 +41,9 @@ int Run(int argc, char** argv) {
       "compressed (zstd) and encrypted (AES-256-GCM) in a repository on disk or S3."};
   app.footer(kFooter);
   app.require_subcommand(1);
+  // Global options may also follow the subcommand (`summit-dr backup --set=full --json`): the
+  // subcommands, which inherit this, pass what they do not know up to here.
+  app.fallthrough();
   app.set_version_flag("--version", std::string("summit-dr ") + SUMMIT_VERSION);
   GlobalOptions g;
   app.add_option("--config", g.config_path, "configuration file (default: $SUMMIT_DR_CONFIG or config/backup-sets.yaml)");
