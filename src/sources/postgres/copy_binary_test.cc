@@ -116,6 +116,14 @@ TEST(CopyBinary, ValuesWithoutAnExactBinaryFormRefuseTheRowAndLeaveTheOutputAsIt
     EXPECT_EQ(out, "kept");
   }
   EXPECT_TRUE(enc->AppendRow("1\t2000-01-01", out, &why)) << why;
+  auto uuid = CopyBinaryEncoder::ForColumnTypes({"uuid"}, false, &why);
+  ASSERT_TRUE(uuid) << why;
+  out = "kept";
+  for (const char* bad : {"00112233-4455-6677-8899-aabbccddeefg", "0011223-34455-6677-8899-aabbccddeeff",
+                          "00112233-4455-6677-8899-aabbccddeef", "x0112233-4455-6677-8899-aabbccddeeff"}) {
+    EXPECT_FALSE(uuid->AppendRow(bad, out, &why)) << bad;
+    EXPECT_EQ(out, "kept");
+  }
 }
 
 TEST(CopyBinary, TablesWithATypeItDoesNotKnowAreLoadedInText) {
