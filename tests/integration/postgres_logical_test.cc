@@ -184,6 +184,11 @@ TEST_F(PostgresLogical, FullBackupDropRestoreGivesTheSameFingerprintSequencesAnd
   EXPECT_EQ(Scalar(db, "SELECT count(*) > 0 FROM pg_indexes WHERE tablename = 'entities'"), "t");
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM active_investigations") != "", true);
   EXPECT_EQ(Scalar(db, "SELECT doubled FROM nasty WHERE note = ''"), "");
+  // The restore ended with ANALYZE, and its row counts reached the statistics before it: no
+  // table counts as modified since, so autovacuum has nothing to analyze again.
+  EXPECT_EQ(Scalar(db, "SELECT string_agg(relname || ' ' || n_mod_since_analyze, ', ') FROM pg_stat_user_tables"
+                       " WHERE last_analyze IS NULL OR n_mod_since_analyze > 0"),
+            "");
 }
 
 TEST_F(PostgresLogical, FullRestoreRefusesANonEmptyTargetUnlessDropIsAllowed) {
@@ -329,6 +334,9 @@ TEST_F(PostgresLogical, SelectiveTableRestoreReplacesOnlyTheListedTables) {
   EXPECT_EQ(after["public.catalog"], before["public.catalog"]);
   EXPECT_EQ(after["public.entities"], changed["public.entities"]) << "an unlisted table must stay as it was";
   EXPECT_NE(after["public.entities"], before["public.entities"]);
+  EXPECT_EQ(Scalar(db, "SELECT string_agg(relname || ' ' || n_mod_since_analyze, ', ') FROM pg_stat_user_tables"
+                       " WHERE relname IN ('runbooks', 'catalog') AND n_mod_since_analyze > 0"),
+            "");
 
   ro.tables = {"no_such_table"};
   auto bad = Restore(Server(db), ro, *in, nullptr);

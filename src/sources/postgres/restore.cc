@@ -93,6 +93,16 @@ std::string CopyInSql(const TableInfo& t) {
 // `binary`: when set and no transform applies, rows are converted to COPY's binary format
 // (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
 // loads the table again in text.
+// PostgreSQL 15+ sends a backend's row counts to the shared statistics at most once a second,
+// so a table loaded just before its ANALYZE would still count as all modified afterwards and
+// autovacuum would analyze it all over again. Asking for the flush now puts the counts in
+// before the ANALYZE resets them.
+Status FlushTableStats(PgConn& conn) {
+  if (conn.server_version() < 150000) return Ok();
+  SUMMIT_TRY(conn.Exec("SELECT pg_stat_force_next_flush()", "flushing the table statistics"));
+  return Ok();
+}
+
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
                  size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
                  std::optional<CopyBinaryEncoder> binary = std::nullopt) {
@@ -450,6 +460,7 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         stop = true;
         return st;
       }
+      if (options.analyze) SUMMIT_TRY(FlushTableStats(*c));
     } else if (s.check != nullptr) {
       // pg_dump's preamble emptied search_path on this connection; the check sees the default.
       SUMMIT_TRY(c->Exec("BEGIN; SET LOCAL search_path TO DEFAULT", s.what));
@@ -704,6 +715,7 @@ Result<RestoreReport> RestoreInPlace(const Settings& target, const RestoreOption
   }
   SUMMIT_TRY(conn->Exec("COMMIT", "committing the restore"));
   if (options.analyze) {
+    SUMMIT_TRY(FlushTableStats(*conn));
     for (const CapturedTable* t : tables) SUMMIT_TRY(conn->Exec("ANALYZE " + t->info.quoted(), "analyzing"));
   }
   for (auto& r : reps) {
