@@ -163,7 +163,7 @@ int Run(int argc, char** argv) {
   exp->add_option("backup_id", ex_id)->required();
   exp->add_option("--component", ex_component, "postgres | redis | neo4j")->required();
   exp->add_option("--format", ex_format, "postgres: plain | custom; redis: rdb; neo4j: cypher");
-  exp->add_option("-o,--output", ex_out, "output file")->required();
+  exp->add_option("-o,--output", ex_out, "output file, or - for standard output")->required();
   exp->add_option("--from", ex_from, "repository");
   exp->callback(with_ctx([&](Context& c) { return CmdExport(c, ex_id, ex_component, ex_format, ex_out, ex_from); }));
 

@@ -269,7 +269,7 @@ int CmdExport(Context& ctx, const std::string& id, const std::string& component,
   if (!snap) return ReportError(snap.error(), opts);
   auto comp = restore::OpenComponent(**snap, component);
   if (!comp) return ReportError(comp.error(), opts);
-  auto sink = OpenFileSink(output);
+  auto sink = OpenOutputSink(output);
   if (!sink) return ReportError(sink.error(), opts);
   Status s;
   if (component == "postgres") {
@@ -292,8 +292,14 @@ int CmdExport(Context& ctx, const std::string& id, const std::string& component,
     return ReportError(Error(ErrorCode::kUnsupported, "export supports postgres, redis and neo4j; restore files with `summit-dr restore --only=" + component + " --target " + component + "=DIR`"), opts);
   }
   if (!s) return ReportError(s.error().Context("exporting " + component + " of " + id), opts);
-  if (opts.json) PrintJson({{"ok", true}, {"file", output}});
-  else std::printf("wrote %s\n", output.c_str());
+  if (output == "-") {
+    // The archive went to standard output: the summary must not follow it there.
+    if (!opts.quiet) std::fprintf(stderr, "wrote %s of %s to standard output\n", component.c_str(), id.c_str());
+  } else if (opts.json) {
+    PrintJson({{"ok", true}, {"file", output}});
+  } else {
+    std::printf("wrote %s\n", output.c_str());
+  }
   return 0;
 }
 

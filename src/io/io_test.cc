@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "io/process.h"
@@ -110,6 +114,50 @@ TEST(ByteSource, DefaultViewReadsThroughTheCallersBuffer) {
     total += v->size();
   }
   EXPECT_EQ(total, 1000u);
+}
+
+// A user-named output: a regular file appears only when complete; a FIFO and a device are
+// written in place and stay what they are (a temporary file renamed onto /dev/null would have
+// replaced the device); a directory is refused.
+TEST(OutputSink, RegularFilesAtomicDevicesAndFifosInPlace) {
+  namespace fs = std::filesystem;
+  const std::string dir = TempDir();
+  const Bytes data = {'a', 'b', 'c'};
+  {
+    auto sink = OpenOutputSink(dir + "/out.sql");
+    ASSERT_TRUE(sink) << sink.error().ToString();
+    ASSERT_TRUE((*sink)->Write(data));
+    EXPECT_FALSE(fs::exists(dir + "/out.sql")) << "not under its name before Close";
+    ASSERT_TRUE((*sink)->Close());
+    EXPECT_EQ(fs::file_size(dir + "/out.sql"), 3u);
+  }
+  {
+    auto sink = OpenOutputSink("/dev/null");
+    ASSERT_TRUE(sink) << sink.error().ToString();
+    ASSERT_TRUE((*sink)->Write(data));
+    ASSERT_TRUE((*sink)->Close());
+    EXPECT_TRUE(fs::is_character_file("/dev/null"));
+    EXPECT_FALSE(fs::exists("/dev/null.tmp"));
+  }
+  {
+    const std::string fifo = dir + "/pipe";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    int rd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // a reader, so the writer's open does not block
+    ASSERT_GE(rd, 0);
+    auto sink = OpenOutputSink(fifo);
+    ASSERT_TRUE(sink) << sink.error().ToString();
+    ASSERT_TRUE((*sink)->Write(data));
+    ASSERT_TRUE((*sink)->Close());
+    char got[8] = {};
+    EXPECT_EQ(::read(rd, got, sizeof got), 3);
+    EXPECT_EQ(std::string(got, 3), "abc");
+    ::close(rd);
+    EXPECT_TRUE(fs::is_fifo(fifo));
+  }
+  auto bad = OpenOutputSink(dir);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidInput);
+  fs::remove_all(dir);
 }
 
 TEST(StreamName, RejectsTraversalAndOddCharacters) {

@@ -56,13 +56,16 @@ Status ValidateStreamName(std::string_view name) {
 
 namespace {
 
+// Writes through a 1 MiB buffer. With a temporary path, the data goes there and Close renames it
+// onto `path` after fsync (a failed or abandoned write leaves no half file); without one, `fd`
+// is the destination itself (standard output, a device, a FIFO) and Close only flushes.
 class FileSink final : public ByteSink {
  public:
   FileSink(int fd, std::string path, std::string tmp) : fd_(fd), path_(std::move(path)), tmp_(std::move(tmp)) {}
   ~FileSink() override {
     if (fd_ >= 0) {
       ::close(fd_);
-      ::unlink(tmp_.c_str());
+      if (!tmp_.empty()) ::unlink(tmp_.c_str());
     }
   }
   Status Write(ByteView data) override {
@@ -74,24 +77,25 @@ class FileSink final : public ByteSink {
   Status Close() override {
     if (fd_ < 0) return Fail(ErrorCode::kInternal, "double close: " + path_);
     SUMMIT_TRY(Flush());
-    if (::fsync(fd_) != 0) return ErrnoError("fsync", tmp_, errno);
+    if (!tmp_.empty() && ::fsync(fd_) != 0) return ErrnoError("fsync", tmp_, errno);
     if (::close(fd_) != 0) {
       fd_ = -1;
-      return ErrnoError("close", tmp_, errno);
+      return ErrnoError("close", Target(), errno);
     }
     fd_ = -1;
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0) return ErrnoError("rename", path_, errno);
+    if (!tmp_.empty() && ::rename(tmp_.c_str(), path_.c_str()) != 0) return ErrnoError("rename", path_, errno);
     return Ok();
   }
 
  private:
+  const std::string& Target() const { return tmp_.empty() ? path_ : tmp_; }
   Status Flush() {
     size_t off = 0;
     while (off < buf_.size()) {
       ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
       if (n < 0) {
         if (errno == EINTR) continue;
-        return ErrnoError("write", tmp_, errno);
+        return ErrnoError("write", Target(), errno);
       }
       off += static_cast<size_t>(n);
     }
@@ -131,6 +135,25 @@ Result<std::unique_ptr<ByteSink>> OpenFileSink(const std::string& path) {
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoError("creating", tmp, errno);
   return std::unique_ptr<ByteSink>(new FileSink(fd, path, tmp));
+}
+
+Result<std::unique_ptr<ByteSink>> OpenOutputSink(const std::string& path) {
+  if (path == "-") {
+    int fd = ::fcntl(1, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) return ErrnoError("duplicating", "standard output", errno);
+    return std::unique_ptr<ByteSink>(new FileSink(fd, "standard output", ""));
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode))
+      return Fail(ErrorCode::kInvalidInput, path + " is a directory", "name a file to write, or - for standard output");
+    // A device or a FIFO is written in place: renaming a temporary file onto /dev/null would
+    // replace the device with a regular file.
+    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return ErrnoError("opening", path, errno);
+    return std::unique_ptr<ByteSink>(new FileSink(fd, path, ""));
+  }
+  return OpenFileSink(path);
 }
 
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path) {

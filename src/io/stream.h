@@ -112,6 +112,9 @@ class DirCaptureReader final : public CaptureSource {
 // File-backed sink/source (plain, buffered). FileSink writes to <path>.tmp and renames on
 // Close(), so a crash never leaves a half-written file under the final name.
 Result<std::unique_ptr<ByteSink>> OpenFileSink(const std::string& path);
+// An output a user named: "-" is standard output, and an existing device or FIFO (/dev/null,
+// a named pipe) is written in place; anything else goes through OpenFileSink.
+Result<std::unique_ptr<ByteSink>> OpenOutputSink(const std::string& path);
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 
 // In-memory sinks/sources, for tests and small buffers.
