@@ -93,6 +93,11 @@ Result<nlohmann::json> RestoreComponent(const std::string& name, const repo::Sna
     // How the rows went to the server: COPY binary where every column type converts exactly.
     s["tables_in_binary"] = std::count_if(r.tables.begin(), r.tables.end(), [](const auto& t) { return t.copy_format == "binary"; });
     if (o.dry_run) s["plan"] = sources::postgres::FormatPlan(r);
+    // Seconds per phase (schema; data, indexes, keys, analyze; sequences; post-data; ...), for
+    // whoever tunes a restore window.
+    nlohmann::json phases = nlohmann::json::object();
+    for (const auto& [phase, seconds] : r.phase_seconds) phases[phase] = seconds;
+    if (!o.dry_run) s["phases"] = std::move(phases);
     for (const auto& w : r.warnings) outcome.warnings.push_back("postgres: " + w);
     if (verify_chain) {
       if (!chain) {

@@ -349,6 +349,8 @@ TEST_F(SanitizeEquivalence, InFlightDevRestoreEqualsTheSpecsSqlAndCypherAfterAPl
   auto plain_out = json::parse(Cli("--json restore " + id + " --env=dr_rehearsal --yes"), nullptr, false);
   ASSERT_FALSE(plain_out.is_discarded());
   EXPECT_FALSE(plain_out.value("sanitized", true));
+  const auto& phases = plain_out["components"]["postgres"]["phases"];
+  EXPECT_TRUE(phases.contains("schema") && phases["schema"].is_number()) << plain_out.dump();
   auto unsanitized = Dump("summit_equiv_plain");
   auto counts = RunSpecSql("summit_equiv_plain", /*triggers=*/false);
   for (size_t i = 0; i < counts.size(); ++i) EXPECT_GT(counts[i], 0) << "the data does not exercise:\n" << kSpecSql[i];
