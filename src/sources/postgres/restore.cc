@@ -86,13 +86,6 @@ std::string CopyInSql(const TableInfo& t) {
   return "COPY " + t.quoted() + " (" + ColumnList(t) + ") FROM STDIN";
 }
 
-// Streams one table's capture into an open connection (COPY FROM), through the transform
-// when it applies.
-// `freeze`: the caller truncated the table in the current transaction, so COPY may write
-// frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
-// `binary`: when set and no transform applies, rows are converted to COPY's binary format
-// (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
-// loads the table again in text.
 // PostgreSQL 15+ sends a backend's row counts to the shared statistics at most once a second,
 // so a table loaded just before its ANALYZE would still count as all modified afterwards and
 // autovacuum would analyze it all over again. Asking for the flush now puts the counts in
@@ -103,6 +96,13 @@ Status FlushTableStats(PgConn& conn) {
   return Ok();
 }
 
+// Streams one table's capture into an open connection (COPY FROM), through the transform
+// when it applies.
+// `freeze`: the caller truncated the table in the current transaction, so COPY may write
+// frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
+// `binary`: when set and no transform applies, rows are converted to COPY's binary format
+// (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
+// loads the table again in text.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
                  size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
                  std::optional<CopyBinaryEncoder> binary = std::nullopt) {
