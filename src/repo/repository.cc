@@ -76,6 +76,7 @@ Status StreamWriter::Write(ByteView data) {
     if (state_->error) return Fail(*state_->error);
   }
   hasher_.Update(data);
+  xxh3_.Update(data);
   size_ += data.size();
   const size_t max = repo_->chunker_.params().max_size;
   // Chunks are cut straight from the caller's bytes while a whole max-size window is there
@@ -136,6 +137,7 @@ Status StreamWriter::Close() {
   SUMMIT_TRY(repo_->WriteError());
   summary_.size = size_;
   summary_.sha256 = hasher_.Finish();
+  summary_.xxh3_128 = xxh3_.Digest();
   summary_.chunks = state_->ids;
   for (uint32_t s : state_->stored) summary_.stored_size += s;
   summary_.new_bytes = state_->new_bytes;
@@ -645,10 +647,11 @@ namespace {
 // the final Read (returning 0) compares the digest with the manifest's before reporting the end.
 class RepoStreamSource final : public ByteSource {
  public:
-  RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks,
-                   std::optional<crypto::Digest> expected)
-      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(expected), shared_(std::make_shared<Shared>()) {
-    shared_->hash = expected_.has_value();
+  RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks, StreamCheck expected)
+      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(std::move(expected)),
+        shared_(std::make_shared<Shared>()) {
+    shared_->sha256 = expected_.sha256.has_value();
+    shared_->xxh3 = expected_.xxh3_128.has_value();
   }
 
   // Jobs still running hold `shared_` (and their buffers) and finish on their own; the
@@ -696,14 +699,19 @@ class RepoStreamSource final : public ByteSource {
   // What the jobs share with the reader. Owned jointly, so a reader abandoned mid-stream never
   // waits for its jobs and jobs never touch a destroyed reader.
   struct Shared {
-    // The stream's SHA-256, fed in stream order by `done`'s step (never concurrently), and read
+    // The stream's digests, fed in stream order by `done`'s step (never concurrently), and read
     // by the reader only after it has taken the last run.
     crypto::Sha256Hasher hasher;
-    bool hash = false;    // a digest was recorded: hash the runs
+    codec::Xxh3Hasher xxh3_hasher;
+    bool sha256 = false;  // check the SHA-256: hash the runs with it
+    bool xxh3 = false;    // check the XXH3-128
     bool failed = false;  // a run failed to decode: stop hashing (step only)
     InOrder<Result<Run>> done{[this](Result<Run>& r) {
       if (!r.has_value()) failed = true;
-      if (hash && !failed) hasher.Update(ByteView(r->data.get(), r->size));
+      if (failed) return;
+      ByteView bytes(r->data.get(), r->size);
+      if (sha256) hasher.Update(bytes);
+      if (xxh3) xxh3_hasher.Update(bytes);
     }};
   };
 
@@ -728,12 +736,13 @@ class RepoStreamSource final : public ByteSource {
   // At the end of the stream every run has been taken, so every run has been hashed
   // (InOrder::Take returns only after the step): the hasher is ours alone now.
   Status CheckDigest() {
-    if (!expected_ || verified_) return Ok();
+    if (!expected_.any() || verified_) return Ok();
     verified_ = true;
-    if (shared_->hasher.Finish() != *expected_) {
+    if (expected_.sha256 && shared_->hasher.Finish() != *expected_.sha256)
       failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
-      return Fail(*failed_);
-    }
+    else if (expected_.xxh3_128 && shared_->xxh3_hasher.Digest() != *expected_.xxh3_128)
+      failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded xxh3_128");
+    if (failed_) return Fail(*failed_);
     return Ok();
   }
 
@@ -809,7 +818,7 @@ class RepoStreamSource final : public ByteSource {
         // Re-hashing each chunk against its id is redundant when the whole stream is hashed
         // and compared to the manifest (see DecodeBlobRunInto); without a recorded digest the
         // per-chunk check stays.
-        bool verify_ids = !expected_.has_value();
+        bool verify_ids = !expected_.any();
         job = [repo = repo_, pack = first->pack, run = std::move(run), buf, verify_ids]() -> Result<Run> {
           SUMMIT_TRY(repo->DecodeBlobRunInto(pack, run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
           return std::move(*buf);
@@ -824,7 +833,7 @@ class RepoStreamSource final : public ByteSource {
   Repository* repo_;
   WorkerPool* pool_;
   std::vector<BlobId> chunks_;
-  std::optional<crypto::Digest> expected_;
+  StreamCheck expected_;
   std::shared_ptr<Shared> shared_;
   size_t next_ = 0;       // first chunk not yet in a job
   size_t submitted_ = 0;  // jobs submitted (their sequence numbers are 0 .. submitted_ - 1)
@@ -842,7 +851,11 @@ class RepoStreamSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> Repository::OpenStream(std::vector<BlobId> chunks,
                                                    std::optional<crypto::Digest> expected_sha256) {
-  return std::make_unique<RepoStreamSource>(this, pool_.get(), std::move(chunks), expected_sha256);
+  return OpenStream(std::move(chunks), StreamCheck{expected_sha256, std::nullopt});
+}
+
+std::unique_ptr<ByteSource> Repository::OpenStream(std::vector<BlobId> chunks, const StreamCheck& check) {
+  return std::make_unique<RepoStreamSource>(this, pool_.get(), std::move(chunks), check);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "codec/checksum.h"
 #include "codec/chunker.h"
 #include "codec/compress.h"
 #include "core/clock.h"
@@ -71,6 +72,7 @@ struct StreamSummary {
   uint64_t stored_size = 0;   // sealed bytes of its chunks (whether new or deduplicated)
   uint64_t new_bytes = 0;     // sealed bytes this stream added to the repository
   crypto::Digest sha256{};    // of the logical bytes
+  codec::Xxh128 xxh3_128{};   // of the logical bytes (the check restore uses)
   std::vector<BlobId> chunks; // in order
 };
 
@@ -81,6 +83,15 @@ struct KeyInfo {
   std::string username;
   std::string label;
   bool current = false;  // the key this Repository was opened with
+};
+
+// What a stream read checks once it has read every byte (docs/repository-format.md,
+// "Integrity"): each digest given must equal that of the stream's bytes, or the final Read fails
+// with kCorruption. With neither, every chunk is re-hashed against its id instead.
+struct StreamCheck {
+  std::optional<crypto::Digest> sha256;
+  std::optional<codec::Xxh128> xxh3_128;
+  bool any() const { return sha256.has_value() || xxh3_128.has_value(); }
 };
 
 class Repository;
@@ -107,6 +118,7 @@ class StreamWriter final : public ByteSink {
   Bytes buf_;
   size_t start_ = 0;
   crypto::Sha256Hasher hasher_;
+  codec::Xxh3Hasher xxh3_;
   uint64_t size_ = 0;
   bool closed_ = false;
   StreamSummary summary_;
@@ -139,6 +151,9 @@ class Repository {
   // kCorruption if the bytes do not hash to it. Chunks are prefetched on the worker pool.
   std::unique_ptr<ByteSource> OpenStream(std::vector<BlobId> chunks,
                                          std::optional<crypto::Digest> expected_sha256 = std::nullopt);
+  // As above, checking the digests `check` gives (a snapshot restore passes the stream's
+  // XXH3-128 when the manifest records one, else its SHA-256).
+  std::unique_ptr<ByteSource> OpenStream(std::vector<BlobId> chunks, const StreamCheck& check);
   // Reads, decrypts, decompresses and verifies one blob. kCorruption naming the pack when any
   // check fails; kNotFound when the index does not know the blob or its pack is missing.
   Result<Bytes> LoadBlob(const BlobId& id);
