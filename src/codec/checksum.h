@@ -8,7 +8,9 @@
 // Digests are in XXH3's canonical (big-endian) byte order: the hex form is what `xxhsum -H2`
 // (xxh128sum) prints for the same bytes.
 //
-// Thread-safety: Xxh3Hasher is used by one thread at a time; the functions are pure.
+// Xxh3Hasher runs an AVX-512 build of XXH3 on CPUs that have it (xxh3_avx512.h), libxxhash
+// otherwise; both give the same digests. Thread-safety: an Xxh3Hasher is used by one thread at
+// a time; the functions are pure.
 #pragma once
 
 #include <array>

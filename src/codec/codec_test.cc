@@ -169,6 +169,13 @@ TEST(Xxh3, StreamingEqualsOneShotAndTheReferenceValue) {
       h.Update(AsBytes(std::string_view(data).substr(at, piece)));
     EXPECT_EQ(h.Digest(), whole) << piece;
   }
+  // Every input-size class of XXH3 (<=16, <=128, <=240, stripes, blocks): the hasher (the
+  // AVX-512 build on CPUs that have it) agrees with libxxhash's one-shot function.
+  for (size_t n : {0u, 1u, 3u, 4u, 8u, 9u, 16u, 17u, 128u, 129u, 240u, 241u, 1023u, 1024u, 1025u, 70000u}) {
+    Xxh3Hasher h;
+    h.Update(AsBytes(std::string_view(data).substr(0, n)));
+    EXPECT_EQ(h.Digest(), Xxh3_128(AsBytes(std::string_view(data).substr(0, n)))) << n;
+  }
   std::string other = data;
   other[other.size() / 2] ^= 1;
   EXPECT_NE(Xxh3_128(AsBytes(other)), whole);
