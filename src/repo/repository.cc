@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "codec/compress.h"
 #include "core/log.h"
@@ -617,20 +618,68 @@ Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std
   return out;
 }
 
-Status Repository::DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
-                                     std::span<uint8_t> out) {
-  if (run.empty()) return Ok();
-  std::string key = PackKey(pack);
-  SUMMIT_ASSIGN_OR_RETURN(Bytes data, ReadRun(key, run));
+Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, bool verify_ids,
+                                    std::span<uint8_t> out) {
+  // Per pack, the distinct blobs by offset, cut into ranges wherever the gap exceeds kMaxReadGap.
+  struct Range {
+    const PackId* pack;
+    std::vector<PackBlob> blobs;  // by offset, distinct
+    Bytes data;
+  };
+  std::vector<size_t> order(chunks.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(chunks[a].pack, chunks[a].blob.offset) < std::tie(chunks[b].pack, chunks[b].blob.offset);
+  });
+  std::vector<Range> ranges;
+  for (size_t i : order) {
+    const BlobLocation& c = chunks[i];
+    if (!ranges.empty() && *ranges.back().pack == c.pack) {
+      const PackBlob& last = ranges.back().blobs.back();
+      if (last.offset == c.blob.offset) continue;  // the same blob twice
+      if (c.blob.offset >= last.offset + last.stored_length &&
+          c.blob.offset - (last.offset + last.stored_length) <= kMaxReadGap) {
+        ranges.back().blobs.push_back(c.blob);
+        continue;
+      }
+    }
+    ranges.push_back(Range{&c.pack, {c.blob}, {}});
+  }
+  for (auto& r : ranges) {
+    SUMMIT_ASSIGN_OR_RETURN(r.data, ReadRun(PackKey(*r.pack), r.blobs));
+  }
+  // Decoded in stream order. A blob is decrypted in place, so a blob listed twice is decoded
+  // once and its plaintext copied.
+  struct Done {
+    const PackId* pack;
+    uint32_t offset;
+    size_t at;
+  };
+  std::vector<Done> done;
   size_t pos = 0;
-  for (const auto& b : run) {
-    if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "run buffer too small");
-    uint64_t off = b.offset - run.front().offset;
-    SUMMIT_TRY(DecodeBlobInto(key, b, std::span<uint8_t>(data.data() + off, b.stored_length), verify_ids,
-                              out.subspan(pos, b.raw_length)));
+  for (const auto& c : chunks) {
+    const PackBlob& b = c.blob;
+    if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "job buffer too small");
+    std::span<uint8_t> dst = out.subspan(pos, b.raw_length);
+    auto seen = std::find_if(done.begin(), done.end(),
+                             [&](const Done& d) { return *d.pack == c.pack && d.offset == b.offset; });
+    if (seen != done.end()) {
+      std::memcpy(dst.data(), out.data() + seen->at, b.raw_length);
+    } else {
+      auto r = std::find_if(ranges.begin(), ranges.end(), [&](const Range& x) {
+        return *x.pack == c.pack && x.blobs.front().offset <= b.offset && b.offset <= x.blobs.back().offset;
+      });
+      if (r == ranges.end()) return Fail(ErrorCode::kInternal, "chunk outside the ranges read");
+      uint64_t off = b.offset - r->blobs.front().offset;
+      if (off + b.stored_length > r->data.size())
+        return Fail(ErrorCode::kCorruption, "index entries of pack " + PackKey(c.pack) + " overlap");
+      SUMMIT_TRY(DecodeBlobInto(PackKey(c.pack), b, std::span<uint8_t>(r->data.data() + off, b.stored_length),
+                                verify_ids, dst));
+      done.push_back(Done{&c.pack, b.offset, pos});
+    }
     pos += b.raw_length;
   }
-  if (pos != out.size()) return Fail(ErrorCode::kInternal, "run buffer size mismatch");
+  if (pos != out.size()) return Fail(ErrorCode::kInternal, "job buffer size mismatch");
   return Ok();
 }
 
@@ -673,8 +722,11 @@ class RepoStreamSource final : public ByteSource {
   Result<ByteView> View(size_t max, Bytes& /*scratch*/) override { return Next(max); }
 
  private:
-  // Runs of chunks contiguous in one pack are fetched with one Get of at most kMaxRunBytes
-  // stored bytes and decoded by one job into one buffer; a run also stops at kMaxRunRaw
+  // A run is consecutive chunks of the stream, from however many packs (a day-2 snapshot's
+  // chunks alternate between day-1 and day-2 packs: one job per contiguous piece meant ~16k jobs,
+  // Gets and writes for 2 GB instead of ~2k). DecodeChunksInto fetches each pack's share with as
+  // few Gets as gaps allow, and the job decodes into one buffer. A run holds at most kMaxRunBytes
+  // stored bytes; it also stops at kMaxRunRaw
   // plaintext bytes so that (a) memory is bounded by what the reader holds decoded, whatever
   // the compression ratio (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream
   // splits into enough jobs to keep every worker decoding. Jobs are started ahead while the
@@ -800,27 +852,27 @@ class RepoStreamSource final : public ByteSource {
           return r;
         };
       } else {
-        std::vector<PackBlob> run = {first->blob};
+        // Consecutive chunks up to kMaxRunRaw plaintext (or kMaxRunBytes stored), from however
+        // many packs: DecodeChunksInto reads each pack's share with as few Gets as it can.
+        std::vector<BlobLocation> run = {*first};
         uint64_t bytes = first->blob.stored_length;
         raw = first->blob.raw_length;
         ++next_;
         while (next_ < chunks_.size() && bytes < kMaxRunBytes && raw < kMaxRunRaw) {
           auto loc = repo_->Find(chunks_[next_]);
-          if (!loc || loc->pack != first->pack ||
-              loc->blob.offset != run.back().offset + run.back().stored_length)
-            break;
-          run.push_back(loc->blob);
+          if (!loc) break;  // its own job reports it
           bytes += loc->blob.stored_length;
           raw += loc->blob.raw_length;
+          run.push_back(std::move(*loc));
           ++next_;
         }
         auto buf = std::make_shared<Run>(TakeBuffer(raw));
         // Re-hashing each chunk against its id is redundant when the whole stream is hashed
-        // and compared to the manifest (see DecodeBlobRunInto); without a recorded digest the
+        // and compared to the manifest (see DecodeChunksInto); without a recorded digest the
         // per-chunk check stays.
         bool verify_ids = !expected_.any();
-        job = [repo = repo_, pack = first->pack, run = std::move(run), buf, verify_ids]() -> Result<Run> {
-          SUMMIT_TRY(repo->DecodeBlobRunInto(pack, run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
+        job = [repo = repo_, run = std::move(run), buf, verify_ids]() -> Result<Run> {
+          SUMMIT_TRY(repo->DecodeChunksInto(run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
           return std::move(*buf);
         };
       }

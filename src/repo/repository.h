@@ -160,13 +160,16 @@ class Repository {
   // Reads blobs stored back to back in one pack with a single ranged Get (restore reads whole
   // runs of a stream's chunks this way: one request per run instead of one per chunk).
   Result<std::vector<Bytes>> LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run);
-  // As LoadBlobRun, decoding into `out`, which must hold exactly the sum of the blobs' raw
-  // lengths (stream reads decode each run into one reused buffer). With `verify_ids` false the
-  // plaintext is not re-hashed against its id: only for readers that hash the whole stream and
-  // compare it to the manifest's SHA-256 (every blob is still authenticated by AES-GCM with its
-  // id as associated data, so each restored byte is authenticated and hashed once, not twice).
-  Status DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
-                           std::span<uint8_t> out);
+  // Decodes consecutive chunks of a stream, wherever they are stored, into `out`, which must hold
+  // exactly the sum of their raw lengths (stream reads decode each job into one reused
+  // buffer). The chunks' sealed bytes are fetched with one ranged Get per pack and range of
+  // nearby blobs (gaps of at most kMaxReadGap are read and skipped), so a stream whose chunks
+  // alternate between the packs of two backups costs a few reads per job, not one per chunk.
+  // With `verify_ids` false the plaintext is not re-hashed against its id: only for readers that
+  // hash the whole stream and compare it to the manifest's digest (every blob is still
+  // authenticated by AES-GCM with its id as associated data).
+  Status DecodeChunksInto(const std::vector<BlobLocation>& chunks, bool verify_ids, std::span<uint8_t> out);
+  static constexpr uint32_t kMaxReadGap = 64u << 10;
 
   // --- index --------------------------------------------------------------------------------
   std::optional<BlobLocation> Find(const BlobId& id) const;
