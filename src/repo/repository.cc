@@ -624,6 +624,7 @@ Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, boo
   struct Range {
     const PackId* pack;
     std::vector<PackBlob> blobs;  // by offset, distinct
+    std::string key;
     Bytes data;
   };
   std::vector<size_t> order(chunks.size());
@@ -643,10 +644,11 @@ Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, boo
         continue;
       }
     }
-    ranges.push_back(Range{&c.pack, {c.blob}, {}});
+    ranges.push_back(Range{&c.pack, {c.blob}, {}, {}});
   }
   for (auto& r : ranges) {
-    SUMMIT_ASSIGN_OR_RETURN(r.data, ReadRun(PackKey(*r.pack), r.blobs));
+    r.key = PackKey(*r.pack);
+    SUMMIT_ASSIGN_OR_RETURN(r.data, ReadRun(r.key, r.blobs));
   }
   // Decoded in stream order. A blob is decrypted in place, so a blob listed twice is decoded
   // once and its plaintext copied.
@@ -672,8 +674,8 @@ Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, boo
       if (r == ranges.end()) return Fail(ErrorCode::kInternal, "chunk outside the ranges read");
       uint64_t off = b.offset - r->blobs.front().offset;
       if (off + b.stored_length > r->data.size())
-        return Fail(ErrorCode::kCorruption, "index entries of pack " + PackKey(c.pack) + " overlap");
-      SUMMIT_TRY(DecodeBlobInto(PackKey(c.pack), b, std::span<uint8_t>(r->data.data() + off, b.stored_length),
+        return Fail(ErrorCode::kCorruption, "index entries of pack " + r->key + " overlap");
+      SUMMIT_TRY(DecodeBlobInto(r->key, b, std::span<uint8_t>(r->data.data() + off, b.stored_length),
                                 verify_ids, dst));
       done.push_back(Done{&c.pack, b.offset, pos});
     }
