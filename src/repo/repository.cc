@@ -688,11 +688,12 @@ Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, boo
 namespace {
 
 // A stream read is a three-stage pipeline (docs/repository-format.md, "Integrity"):
-//   1. decode (pool, in parallel): read a run of chunks stored back to back in one pack with one
-//      ranged Get, authenticate and decrypt each blob in place, decompress into a reused buffer;
+//   1. decode (pool, in parallel): read a run of consecutive chunks (a ranged Get per pack and
+//      range of nearby blobs), authenticate and decrypt each blob in place, decompress into a
+//      reused buffer;
 //   2. hash (pool, in stream order, InOrder): the worker that finishes the run next in stream
-//      order feeds it, and every later run already decoded, to the stream's SHA-256, while
-//      the other workers keep decoding;
+//      order feeds it, and every later run already decoded, to the stream's digest (XXH3-128,
+//      or SHA-256 for snapshots without one), while the other workers keep decoding;
 //   3. copy out (the reader's thread): Read hands out runs that have been hashed.
 // The reader's thread thus only copies bytes; decoding and hashing overlap on the workers, and
 // the final Read (returning 0) compares the digest with the manifest's before reporting the end.
@@ -728,13 +729,13 @@ class RepoStreamSource final : public ByteSource {
   // chunks alternate between day-1 and day-2 packs: one job per contiguous piece meant ~16k jobs,
   // Gets and writes for 2 GB instead of ~2k). DecodeChunksInto fetches each pack's share with as
   // few Gets as gaps allow, and the job decodes into one buffer. A run holds at most kMaxRunBytes
-  // stored bytes; it also stops at kMaxRunRaw
-  // plaintext bytes so that (a) memory is bounded by what the reader holds decoded, whatever
-  // the compression ratio (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream
-  // splits into enough jobs to keep every worker decoding. Jobs are started ahead while the
-  // plaintext they will hold stays under kMaxAheadRaw (and at most kMaxAheadJobs), counting
-  // every run submitted and not yet taken by Read (decoding, waiting to be hashed or hashed), so
-  // peak memory is about kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size.
+  // stored bytes (plus the skipped gaps); it also stops at kMaxRunRaw plaintext bytes so that
+  // (a) memory is bounded by what the reader holds decoded, whatever the compression ratio
+  // (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream splits into enough jobs
+  // to keep every worker decoding. Jobs are started ahead while the plaintext they will hold
+  // stays under kMaxAheadRaw (and at most kMaxAheadJobs), counting every run submitted and not
+  // yet taken by Read (decoding, waiting to be hashed or hashed), so peak memory is about
+  // kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size.
   // Run buffers are reused (no allocation, zero-filling or page faults per run). Runs of 1 MiB
   // and 12 MiB ahead keep the decoded runs in L3 between decoding, hashing and the consumer
   // (4 MiB runs with 32 MiB ahead cost ~3-5 % more CPU on a 1 GB restore; see
