@@ -28,7 +28,7 @@
 #           storage::LocalBackend with the CLI's settings from config/backup-sets.yaml (FastCDC
 #           16/64/256 KiB, zstd level 1 (3 before 2026-11-24), 'jobs' workers, Argon2id key
 #           file), AES-256-GCM, HMAC-SHA-256 chunk ids; restore authenticates every chunk and
-#           checks the stream's XXH3-128 (its SHA-256 for snapshots from before 2026-11-25; see
+#           checks the stream's XXH3-128 (its SHA-256 for snapshots older than that field; see
 #           docs/repository-format.md, "Integrity"), writing the output straight from the
 #           decoded runs.
 #   restic  restic backup --stdin (repository version 2, default compression 'auto' = zstd
