@@ -574,6 +574,10 @@ int StreamRestore(const std::string& dir, const std::string& out, const std::str
     std::fprintf(stderr, "component: %s\n", comp.error().ToString().c_str());
     return 1;
   }
+  bool xxh3 = false;
+  for (const auto& st : (*reader)->manifest().components)
+    for (const auto& s : st.streams)
+      if (st.name == "postgres" && s.name == "data/public.users") xxh3 = s.xxh3_128.has_value();
   auto src = (*comp)->OpenStream("data/public.users");
   if (!src) {
     std::fprintf(stderr, "stream: %s\n", src.error().ToString().c_str());
@@ -591,8 +595,14 @@ int StreamRestore(const std::string& dir, const std::string& out, const std::str
   std::optional<Error> failed;
   int write_errno = 0;
   Bytes scratch;
+  // Where the writing thread's time goes: waiting for the next decoded run (View) or writing.
+  double wait_s = 0, write_s = 0;
+  auto ready = Clock::now();
   while (write_errno == 0) {
+    auto asked = Clock::now();
     auto view = (*src)->View(4u << 20, scratch);
+    auto got = Clock::now();
+    wait_s += Seconds(asked, got);
     if (!view) {
       failed = view.error();
       break;
@@ -608,6 +618,7 @@ int StreamRestore(const std::string& dir, const std::string& out, const std::str
       off += static_cast<size_t>(n);
     }
     total += view->size();
+    write_s += Seconds(got, Clock::now());
   }
   if (failed) {
     std::fprintf(stderr, "restore: %s\n", failed->ToString().c_str());
@@ -621,8 +632,11 @@ int StreamRestore(const std::string& dir, const std::string& out, const std::str
     std::fprintf(stderr, "closing %s: %s\n", out.c_str(), std::strerror(errno));
     return 1;
   }
+  char timing[160];
+  std::snprintf(timing, sizeof timing, " open_s=%.3f wait_s=%.3f write_s=%.3f", Seconds(t0, ready), wait_s, write_s);
   Report("restore", total, Seconds(t0, Clock::now()), CpuSeconds() - cpu0,
-         " verified=sha256 workers=" + std::to_string((*repo)->workers()));
+         std::string(" verified=") + (xxh3 ? "xxh3_128" : "sha256") + " workers=" + std::to_string((*repo)->workers()) +
+             timing);
   return 0;
 }
 

@@ -28,7 +28,9 @@
 #           storage::LocalBackend with the CLI's settings from config/backup-sets.yaml (FastCDC
 #           16/64/256 KiB, zstd level 1 (3 before 2026-11-24), 'jobs' workers, Argon2id key
 #           file), AES-256-GCM, HMAC-SHA-256 chunk ids; restore authenticates every chunk and
-#           checks the stream's SHA-256, writing the output straight from the decoded runs.
+#           checks the stream's XXH3-128 (its SHA-256 for snapshots older than that field; see
+#           docs/repository-format.md, "Integrity"), writing the output straight from the
+#           decoded runs.
 #   restic  restic backup --stdin (repository version 2, default compression 'auto' = zstd
 #           "default" level, about zstd 3), Rabin chunks 512 KiB..8 MiB (1 MiB average),
 #           AES-256-CTR + Poly1305, SHA-256 ids; restore = `restic restore` (parallel) and also
@@ -62,7 +64,7 @@ while [[ $# -gt 0 ]]; do
     --keep) KEEP=1; shift ;;
     --first-round) FIRST=$2; shift 2 ;;
     --summary-only) SUMMARY_ONLY=1; shift ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done

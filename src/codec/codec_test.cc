@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/checksum.h"
 #include "codec/chunker.h"
 #include "codec/compress.h"
 
@@ -155,6 +156,36 @@ TEST(Compress, LevelValidation) {
   EXPECT_TRUE(ValidateZstdLevel(3).has_value());
   EXPECT_FALSE(ValidateZstdLevel(0).has_value());
   EXPECT_FALSE(ValidateZstdLevel(99).has_value());
+}
+
+TEST(Xxh3, StreamingEqualsOneShotAndTheReferenceValue) {
+  // XXH3-128 of no bytes, in canonical order (what `xxhsum -H2` prints).
+  EXPECT_EQ(Xxh128Hex(Xxh3_128({})), "99aa06d3014798d86001c324468d497f");
+  std::string data = TableDump(20000, 5);
+  Xxh128 whole = Xxh3_128(AsBytes(data));
+  for (size_t piece : {1u, 7u, 4096u, 65537u}) {
+    Xxh3Hasher h;
+    for (size_t at = 0; at < data.size(); at += piece)
+      h.Update(AsBytes(std::string_view(data).substr(at, piece)));
+    EXPECT_EQ(h.Digest(), whole) << piece;
+  }
+  // Every input-size class of XXH3 (<=16, <=128, <=240, stripes, blocks): the hasher (the
+  // AVX-512 build on CPUs that have it) agrees with libxxhash's one-shot function.
+  for (size_t n : {0u, 1u, 3u, 4u, 8u, 9u, 16u, 17u, 128u, 129u, 240u, 241u, 1023u, 1024u, 1025u, 70000u}) {
+    Xxh3Hasher h;
+    h.Update(AsBytes(std::string_view(data).substr(0, n)));
+    EXPECT_EQ(h.Digest(), Xxh3_128(AsBytes(std::string_view(data).substr(0, n)))) << n;
+  }
+  std::string other = data;
+  other[other.size() / 2] ^= 1;
+  EXPECT_NE(Xxh3_128(AsBytes(other)), whole);
+}
+
+TEST(Xxh3, HexRoundTripsAndRejectsMalformed) {
+  Xxh128 d = Xxh3_128(AsBytes("abc"));
+  EXPECT_EQ(ParseXxh128(Xxh128Hex(d)), d);
+  for (std::string bad : {std::string(), std::string("zz"), std::string(31, 'a'), std::string(33, 'a'), std::string(30, 'a') + "g0"})
+    EXPECT_FALSE(ParseXxh128(bad).has_value()) << bad;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "codec/compress.h"
 #include "core/log.h"
@@ -76,6 +77,7 @@ Status StreamWriter::Write(ByteView data) {
     if (state_->error) return Fail(*state_->error);
   }
   hasher_.Update(data);
+  xxh3_.Update(data);
   size_ += data.size();
   const size_t max = repo_->chunker_.params().max_size;
   // Chunks are cut straight from the caller's bytes while a whole max-size window is there
@@ -136,6 +138,7 @@ Status StreamWriter::Close() {
   SUMMIT_TRY(repo_->WriteError());
   summary_.size = size_;
   summary_.sha256 = hasher_.Finish();
+  summary_.xxh3_128 = xxh3_.Digest();
   summary_.chunks = state_->ids;
   for (uint32_t s : state_->stored) summary_.stored_size += s;
   summary_.new_bytes = state_->new_bytes;
@@ -615,40 +618,92 @@ Result<std::vector<Bytes>> Repository::LoadBlobRun(const PackId& pack, const std
   return out;
 }
 
-Status Repository::DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
-                                     std::span<uint8_t> out) {
-  if (run.empty()) return Ok();
-  std::string key = PackKey(pack);
-  SUMMIT_ASSIGN_OR_RETURN(Bytes data, ReadRun(key, run));
+Status Repository::DecodeChunksInto(const std::vector<BlobLocation>& chunks, bool verify_ids,
+                                    std::span<uint8_t> out) {
+  // Per pack, the distinct blobs by offset, cut into ranges wherever the gap exceeds kMaxReadGap.
+  struct Range {
+    const PackId* pack;
+    std::vector<PackBlob> blobs;  // by offset, distinct
+    std::string key;
+    Bytes data;
+  };
+  std::vector<size_t> order(chunks.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return std::tie(chunks[a].pack, chunks[a].blob.offset) < std::tie(chunks[b].pack, chunks[b].blob.offset);
+  });
+  std::vector<Range> ranges;
+  for (size_t i : order) {
+    const BlobLocation& c = chunks[i];
+    if (!ranges.empty() && *ranges.back().pack == c.pack) {
+      const PackBlob& last = ranges.back().blobs.back();
+      if (last.offset == c.blob.offset) continue;  // the same blob twice
+      if (c.blob.offset >= last.offset + last.stored_length &&
+          c.blob.offset - (last.offset + last.stored_length) <= kMaxReadGap) {
+        ranges.back().blobs.push_back(c.blob);
+        continue;
+      }
+    }
+    ranges.push_back(Range{&c.pack, {c.blob}, {}, {}});
+  }
+  for (auto& r : ranges) {
+    r.key = PackKey(*r.pack);
+    SUMMIT_ASSIGN_OR_RETURN(r.data, ReadRun(r.key, r.blobs));
+  }
+  // Decoded in stream order. A blob is decrypted in place, so a blob listed twice is decoded
+  // once and its plaintext copied.
+  struct Done {
+    const PackId* pack;
+    uint32_t offset;
+    size_t at;
+  };
+  std::vector<Done> done;
   size_t pos = 0;
-  for (const auto& b : run) {
-    if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "run buffer too small");
-    uint64_t off = b.offset - run.front().offset;
-    SUMMIT_TRY(DecodeBlobInto(key, b, std::span<uint8_t>(data.data() + off, b.stored_length), verify_ids,
-                              out.subspan(pos, b.raw_length)));
+  for (const auto& c : chunks) {
+    const PackBlob& b = c.blob;
+    if (pos + b.raw_length > out.size()) return Fail(ErrorCode::kInternal, "job buffer too small");
+    std::span<uint8_t> dst = out.subspan(pos, b.raw_length);
+    auto seen = std::find_if(done.begin(), done.end(),
+                             [&](const Done& d) { return *d.pack == c.pack && d.offset == b.offset; });
+    if (seen != done.end()) {
+      std::memcpy(dst.data(), out.data() + seen->at, b.raw_length);
+    } else {
+      auto r = std::find_if(ranges.begin(), ranges.end(), [&](const Range& x) {
+        return *x.pack == c.pack && x.blobs.front().offset <= b.offset && b.offset <= x.blobs.back().offset;
+      });
+      if (r == ranges.end()) return Fail(ErrorCode::kInternal, "chunk outside the ranges read");
+      uint64_t off = b.offset - r->blobs.front().offset;
+      if (off + b.stored_length > r->data.size())
+        return Fail(ErrorCode::kCorruption, "index entries of pack " + r->key + " overlap");
+      SUMMIT_TRY(DecodeBlobInto(r->key, b, std::span<uint8_t>(r->data.data() + off, b.stored_length),
+                                verify_ids, dst));
+      done.push_back(Done{&c.pack, b.offset, pos});
+    }
     pos += b.raw_length;
   }
-  if (pos != out.size()) return Fail(ErrorCode::kInternal, "run buffer size mismatch");
+  if (pos != out.size()) return Fail(ErrorCode::kInternal, "job buffer size mismatch");
   return Ok();
 }
 
 namespace {
 
 // A stream read is a three-stage pipeline (docs/repository-format.md, "Integrity"):
-//   1. decode (pool, in parallel): read a run of chunks stored back to back in one pack with one
-//      ranged Get, authenticate and decrypt each blob in place, decompress into a reused buffer;
+//   1. decode (pool, in parallel): read a run of consecutive chunks (a ranged Get per pack and
+//      range of nearby blobs), authenticate and decrypt each blob in place, decompress into a
+//      reused buffer;
 //   2. hash (pool, in stream order, InOrder): the worker that finishes the run next in stream
-//      order feeds it, and every later run already decoded, to the stream's SHA-256, while
-//      the other workers keep decoding;
+//      order feeds it, and every later run already decoded, to the stream's digest (XXH3-128,
+//      or SHA-256 for snapshots without one), while the other workers keep decoding;
 //   3. copy out (the reader's thread): Read hands out runs that have been hashed.
 // The reader's thread thus only copies bytes; decoding and hashing overlap on the workers, and
 // the final Read (returning 0) compares the digest with the manifest's before reporting the end.
 class RepoStreamSource final : public ByteSource {
  public:
-  RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks,
-                   std::optional<crypto::Digest> expected)
-      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(expected), shared_(std::make_shared<Shared>()) {
-    shared_->hash = expected_.has_value();
+  RepoStreamSource(Repository* repo, WorkerPool* pool, std::vector<BlobId> chunks, StreamCheck expected)
+      : repo_(repo), pool_(pool), chunks_(std::move(chunks)), expected_(std::move(expected)),
+        shared_(std::make_shared<Shared>()) {
+    shared_->sha256 = expected_.sha256.has_value();
+    shared_->xxh3 = expected_.xxh3_128.has_value();
   }
 
   // Jobs still running hold `shared_` (and their buffers) and finish on their own; the
@@ -670,14 +725,17 @@ class RepoStreamSource final : public ByteSource {
   Result<ByteView> View(size_t max, Bytes& /*scratch*/) override { return Next(max); }
 
  private:
-  // Runs of chunks contiguous in one pack are fetched with one Get of at most kMaxRunBytes
-  // stored bytes and decoded by one job into one buffer; a run also stops at kMaxRunRaw
-  // plaintext bytes so that (a) memory is bounded by what the reader holds decoded, whatever
-  // the compression ratio (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream
-  // splits into enough jobs to keep every worker decoding. Jobs are started ahead while the
-  // plaintext they will hold stays under kMaxAheadRaw (and at most kMaxAheadJobs), counting
-  // every run submitted and not yet taken by Read (decoding, waiting to be hashed or hashed), so
-  // peak memory is about kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size.
+  // A run is consecutive chunks of the stream, from however many packs (a day-2 snapshot's
+  // chunks alternate between day-1 and day-2 packs: one job per contiguous piece meant ~16k jobs,
+  // Gets and writes for 2 GB instead of ~2k). DecodeChunksInto fetches each pack's share with as
+  // few Gets as gaps allow, and the job decodes into one buffer. A run holds at most kMaxRunBytes
+  // stored bytes (plus the skipped gaps); it also stops at kMaxRunRaw plaintext bytes so that
+  // (a) memory is bounded by what the reader holds decoded, whatever the compression ratio
+  // (8 MiB of stored text can be 50 MiB of plaintext), and (b) a stream splits into enough jobs
+  // to keep every worker decoding. Jobs are started ahead while the plaintext they will hold
+  // stays under kMaxAheadRaw (and at most kMaxAheadJobs), counting every run submitted and not
+  // yet taken by Read (decoding, waiting to be hashed or hashed), so peak memory is about
+  // kMaxAheadRaw + kMaxRunRaw per open stream, independent of its size.
   // Run buffers are reused (no allocation, zero-filling or page faults per run). Runs of 1 MiB
   // and 12 MiB ahead keep the decoded runs in L3 between decoding, hashing and the consumer
   // (4 MiB runs with 32 MiB ahead cost ~3-5 % more CPU on a 1 GB restore; see
@@ -696,14 +754,19 @@ class RepoStreamSource final : public ByteSource {
   // What the jobs share with the reader. Owned jointly, so a reader abandoned mid-stream never
   // waits for its jobs and jobs never touch a destroyed reader.
   struct Shared {
-    // The stream's SHA-256, fed in stream order by `done`'s step (never concurrently), and read
+    // The stream's digests, fed in stream order by `done`'s step (never concurrently), and read
     // by the reader only after it has taken the last run.
     crypto::Sha256Hasher hasher;
-    bool hash = false;    // a digest was recorded: hash the runs
+    codec::Xxh3Hasher xxh3_hasher;
+    bool sha256 = false;  // check the SHA-256: hash the runs with it
+    bool xxh3 = false;    // check the XXH3-128
     bool failed = false;  // a run failed to decode: stop hashing (step only)
     InOrder<Result<Run>> done{[this](Result<Run>& r) {
       if (!r.has_value()) failed = true;
-      if (hash && !failed) hasher.Update(ByteView(r->data.get(), r->size));
+      if (failed) return;
+      ByteView bytes(r->data.get(), r->size);
+      if (sha256) hasher.Update(bytes);
+      if (xxh3) xxh3_hasher.Update(bytes);
     }};
   };
 
@@ -728,12 +791,13 @@ class RepoStreamSource final : public ByteSource {
   // At the end of the stream every run has been taken, so every run has been hashed
   // (InOrder::Take returns only after the step): the hasher is ours alone now.
   Status CheckDigest() {
-    if (!expected_ || verified_) return Ok();
+    if (!expected_.any() || verified_) return Ok();
     verified_ = true;
-    if (shared_->hasher.Finish() != *expected_) {
+    if (expected_.sha256 && shared_->hasher.Finish() != *expected_.sha256)
       failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded sha256");
-      return Fail(*failed_);
-    }
+    else if (expected_.xxh3_128 && shared_->xxh3_hasher.Digest() != *expected_.xxh3_128)
+      failed_ = Error(ErrorCode::kCorruption, "stream content does not match its recorded xxh3_128");
+    if (failed_) return Fail(*failed_);
     return Ok();
   }
 
@@ -791,27 +855,27 @@ class RepoStreamSource final : public ByteSource {
           return r;
         };
       } else {
-        std::vector<PackBlob> run = {first->blob};
+        // Consecutive chunks up to kMaxRunRaw plaintext (or kMaxRunBytes stored), from however
+        // many packs: DecodeChunksInto reads each pack's share with as few Gets as it can.
+        std::vector<BlobLocation> run = {*first};
         uint64_t bytes = first->blob.stored_length;
         raw = first->blob.raw_length;
         ++next_;
         while (next_ < chunks_.size() && bytes < kMaxRunBytes && raw < kMaxRunRaw) {
           auto loc = repo_->Find(chunks_[next_]);
-          if (!loc || loc->pack != first->pack ||
-              loc->blob.offset != run.back().offset + run.back().stored_length)
-            break;
-          run.push_back(loc->blob);
+          if (!loc) break;  // its own job reports it
           bytes += loc->blob.stored_length;
           raw += loc->blob.raw_length;
+          run.push_back(std::move(*loc));
           ++next_;
         }
         auto buf = std::make_shared<Run>(TakeBuffer(raw));
         // Re-hashing each chunk against its id is redundant when the whole stream is hashed
-        // and compared to the manifest (see DecodeBlobRunInto); without a recorded digest the
+        // and compared to the manifest (see DecodeChunksInto); without a recorded digest the
         // per-chunk check stays.
-        bool verify_ids = !expected_.has_value();
-        job = [repo = repo_, pack = first->pack, run = std::move(run), buf, verify_ids]() -> Result<Run> {
-          SUMMIT_TRY(repo->DecodeBlobRunInto(pack, run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
+        bool verify_ids = !expected_.any();
+        job = [repo = repo_, run = std::move(run), buf, verify_ids]() -> Result<Run> {
+          SUMMIT_TRY(repo->DecodeChunksInto(run, verify_ids, std::span<uint8_t>(buf->data.get(), buf->size)));
           return std::move(*buf);
         };
       }
@@ -824,7 +888,7 @@ class RepoStreamSource final : public ByteSource {
   Repository* repo_;
   WorkerPool* pool_;
   std::vector<BlobId> chunks_;
-  std::optional<crypto::Digest> expected_;
+  StreamCheck expected_;
   std::shared_ptr<Shared> shared_;
   size_t next_ = 0;       // first chunk not yet in a job
   size_t submitted_ = 0;  // jobs submitted (their sequence numbers are 0 .. submitted_ - 1)
@@ -842,7 +906,11 @@ class RepoStreamSource final : public ByteSource {
 
 std::unique_ptr<ByteSource> Repository::OpenStream(std::vector<BlobId> chunks,
                                                    std::optional<crypto::Digest> expected_sha256) {
-  return std::make_unique<RepoStreamSource>(this, pool_.get(), std::move(chunks), expected_sha256);
+  return OpenStream(std::move(chunks), StreamCheck{expected_sha256, std::nullopt});
+}
+
+std::unique_ptr<ByteSource> Repository::OpenStream(std::vector<BlobId> chunks, const StreamCheck& check) {
+  return std::make_unique<RepoStreamSource>(this, pool_.get(), std::move(chunks), check);
 }
 
 // ---------------------------------------------------------------------------------------------

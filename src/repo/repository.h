@@ -32,6 +32,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "codec/checksum.h"
 #include "codec/chunker.h"
 #include "codec/compress.h"
 #include "core/clock.h"
@@ -71,6 +72,7 @@ struct StreamSummary {
   uint64_t stored_size = 0;   // sealed bytes of its chunks (whether new or deduplicated)
   uint64_t new_bytes = 0;     // sealed bytes this stream added to the repository
   crypto::Digest sha256{};    // of the logical bytes
+  codec::Xxh128 xxh3_128{};   // of the logical bytes (the check restore uses)
   std::vector<BlobId> chunks; // in order
 };
 
@@ -81,6 +83,15 @@ struct KeyInfo {
   std::string username;
   std::string label;
   bool current = false;  // the key this Repository was opened with
+};
+
+// What a stream read checks once it has read every byte (docs/repository-format.md,
+// "Integrity"): each digest given must equal that of the stream's bytes, or the final Read fails
+// with kCorruption. With neither, every chunk is re-hashed against its id instead.
+struct StreamCheck {
+  std::optional<crypto::Digest> sha256;
+  std::optional<codec::Xxh128> xxh3_128;
+  bool any() const { return sha256.has_value() || xxh3_128.has_value(); }
 };
 
 class Repository;
@@ -107,6 +118,7 @@ class StreamWriter final : public ByteSink {
   Bytes buf_;
   size_t start_ = 0;
   crypto::Sha256Hasher hasher_;
+  codec::Xxh3Hasher xxh3_;
   uint64_t size_ = 0;
   bool closed_ = false;
   StreamSummary summary_;
@@ -139,19 +151,25 @@ class Repository {
   // kCorruption if the bytes do not hash to it. Chunks are prefetched on the worker pool.
   std::unique_ptr<ByteSource> OpenStream(std::vector<BlobId> chunks,
                                          std::optional<crypto::Digest> expected_sha256 = std::nullopt);
+  // As above, checking the digests `check` gives (a snapshot restore passes the stream's
+  // XXH3-128 when the manifest records one, else its SHA-256).
+  std::unique_ptr<ByteSource> OpenStream(std::vector<BlobId> chunks, const StreamCheck& check);
   // Reads, decrypts, decompresses and verifies one blob. kCorruption naming the pack when any
   // check fails; kNotFound when the index does not know the blob or its pack is missing.
   Result<Bytes> LoadBlob(const BlobId& id);
   // Reads blobs stored back to back in one pack with a single ranged Get (restore reads whole
   // runs of a stream's chunks this way: one request per run instead of one per chunk).
   Result<std::vector<Bytes>> LoadBlobRun(const PackId& pack, const std::vector<PackBlob>& run);
-  // As LoadBlobRun, decoding into `out`, which must hold exactly the sum of the blobs' raw
-  // lengths (stream reads decode each run into one reused buffer). With `verify_ids` false the
-  // plaintext is not re-hashed against its id: only for readers that hash the whole stream and
-  // compare it to the manifest's SHA-256 (every blob is still authenticated by AES-GCM with its
-  // id as associated data, so each restored byte is authenticated and hashed once, not twice).
-  Status DecodeBlobRunInto(const PackId& pack, const std::vector<PackBlob>& run, bool verify_ids,
-                           std::span<uint8_t> out);
+  // Decodes consecutive chunks of a stream, wherever they are stored, into `out`, which must hold
+  // exactly the sum of their raw lengths (stream reads decode each job into one reused
+  // buffer). The chunks' sealed bytes are fetched with one ranged Get per pack and range of
+  // nearby blobs (gaps of at most kMaxReadGap are read and skipped), so a stream whose chunks
+  // alternate between the packs of two backups costs a few reads per job, not one per chunk.
+  // With `verify_ids` false the plaintext is not re-hashed against its id: only for readers that
+  // hash the whole stream and compare it to the manifest's digest (every blob is still
+  // authenticated by AES-GCM with its id as associated data).
+  Status DecodeChunksInto(const std::vector<BlobLocation>& chunks, bool verify_ids, std::span<uint8_t> out);
+  static constexpr uint32_t kMaxReadGap = 64u << 10;
 
   // --- index --------------------------------------------------------------------------------
   std::optional<BlobLocation> Find(const BlobId& id) const;

@@ -32,11 +32,13 @@ std::string EncodeManifest(const SnapshotManifest& m) {
     for (const auto& s : c.streams) {
       nlohmann::json chunks = nlohmann::json::array();
       for (const auto& id : s.chunks) chunks.push_back(IdHex(id));
-      streams.push_back({{"name", s.name},
-                         {"size", s.size},
-                         {"stored_size", s.stored_size},
-                         {"sha256", IdHex(s.sha256)},
-                         {"chunks", std::move(chunks)}});
+      nlohmann::json stream = {{"name", s.name},
+                               {"size", s.size},
+                               {"stored_size", s.stored_size},
+                               {"sha256", IdHex(s.sha256)},
+                               {"chunks", std::move(chunks)}};
+      if (s.xxh3_128) stream["xxh3_128"] = codec::Xxh128Hex(*s.xxh3_128);
+      streams.push_back(std::move(stream));
     }
     comps.push_back({{"name", c.name}, {"attributes", c.attributes}, {"streams", std::move(streams)}});
   }
@@ -87,6 +89,10 @@ Result<SnapshotManifest> ParseManifest(ByteView json) {
         auto sha = ParseId(sj.at("sha256").get<std::string>());
         if (!sha) return Fail(ErrorCode::kCorruption, "stream " + s.name + " has a malformed sha256");
         s.sha256 = *sha;
+        if (sj.contains("xxh3_128")) {
+          s.xxh3_128 = codec::ParseXxh128(sj.at("xxh3_128").get<std::string>());
+          if (!s.xxh3_128) return Fail(ErrorCode::kCorruption, "stream " + s.name + " has a malformed xxh3_128");
+        }
         const auto& chunks = sj.at("chunks");
         if (!chunks.is_array()) return Fail(ErrorCode::kCorruption, "stream " + s.name + " chunks is not a list");
         s.chunks.reserve(chunks.size());
@@ -116,6 +122,7 @@ nlohmann::json MetadataJson(const SnapshotManifest& m) {
                          {"stored_size", s.stored_size},
                          {"sha256", IdHex(s.sha256)},
                          {"chunk_count", s.chunks.size()}};
+      if (s.xxh3_128) streams[s.name]["xxh3_128"] = codec::Xxh128Hex(*s.xxh3_128);
       size += s.size;
       stored += s.stored_size;
     }
@@ -172,7 +179,7 @@ class SnapshotWriter::StreamSink final : public ByteSink {
     if (!st) return Fail(st.error().Context("storing stream " + component_->name + "/" + name_));
     const StreamSummary& s = writer_->summary();
     owner_->manifest_.new_bytes += s.new_bytes;
-    SnapshotStream entry{name_, s.size, s.stored_size, s.sha256, s.chunks};
+    SnapshotStream entry{name_, s.size, s.stored_size, s.sha256, s.chunks, s.xxh3_128};
     auto& streams = component_->streams;
     auto pos = std::lower_bound(streams.begin(), streams.end(), name_,
                                 [](const SnapshotStream& a, const std::string& n) { return a.name < n; });
@@ -304,7 +311,10 @@ class ComponentSource final : public CaptureSource {
   Result<std::unique_ptr<ByteSource>> OpenStream(std::string_view name) override {
     const SnapshotStream* s = Find(name);
     if (!s) return Fail(ErrorCode::kNotFound, "component " + c_.name + " has no stream " + std::string(name));
-    return repo_.OpenStream(s->chunks, s->sha256);
+    // "Integrity": the XXH3-128 when the manifest records one (each blob is authenticated by
+    // GCM under its id and the chunk list by the sealed manifest), else the SHA-256.
+    if (s->xxh3_128) return repo_.OpenStream(s->chunks, StreamCheck{std::nullopt, s->xxh3_128});
+    return repo_.OpenStream(s->chunks, StreamCheck{s->sha256, std::nullopt});
   }
   Result<uint64_t> StreamSize(std::string_view name) const override {
     const SnapshotStream* s = Find(name);

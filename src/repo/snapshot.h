@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,9 @@ struct SnapshotStream {
   uint64_t stored_size = 0;
   crypto::Digest sha256{};
   std::vector<BlobId> chunks;
+  // XXH3-128 of the logical bytes; absent in snapshots written before the field existed
+  // (2026-11-24): restore then checks the SHA-256.
+  std::optional<codec::Xxh128> xxh3_128;
 };
 
 struct SnapshotComponent {

@@ -33,7 +33,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
   libpq-dev libhiredis-dev libssl-dev libzstd-dev libcurl4-openssl-dev libyaml-cpp-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libsodium-dev jq python3 python3-venv procps
+  libsodium-dev libxxhash-dev jq python3 python3-venv procps
   # fuzz targets (libFuzzer needs clang)
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
   # servers of the test bed and their clients
