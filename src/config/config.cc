@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include <yaml-cpp/yaml.h>
 
@@ -559,6 +560,11 @@ Result<std::string> SubstituteEnv(std::string_view text, const EnvLookup& env) {
   return out;
 }
 
+int DefaultJobs() {
+  const unsigned cores = std::thread::hardware_concurrency();
+  return static_cast<int>(std::clamp(cores, 1u, 256u));
+}
+
 Result<Config> ParseConfig(std::string_view yaml_text, const std::string& file, const EnvLookup& env) {
   YAML::Node root;
   try {
@@ -651,8 +657,9 @@ Result<Config> ParseConfig(std::string_view yaml_text, const std::string& file, 
       if (mx) c.chunker.max_bytes = static_cast<uint32_t>(*mx);
     }
     SUMMIT_ASSIGN_OR_RETURN(auto jobs, L.OptInt(root, "", "jobs"));
-    c.jobs = static_cast<int>(jobs.value_or(4));
-    if (c.jobs < 1 || c.jobs > 256) return L.Err(root["jobs"], "jobs", "must be 1-256, got " + std::to_string(c.jobs));
+    if (jobs && (*jobs < 0 || *jobs > 256))
+      return L.Err(root["jobs"], "jobs", "must be 0 (one per core) or 1-256, got " + std::to_string(*jobs));
+    c.jobs = jobs && *jobs > 0 ? static_cast<int>(*jobs) : DefaultJobs();
     SUMMIT_ASSIGN_OR_RETURN(auto san, L.OptStr(root, "", "sanitization"));
     c.sanitization_file = san.value_or("sanitization.yaml");
   } catch (const YAML::Exception& e) {

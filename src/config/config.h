@@ -168,6 +168,9 @@ struct ChunkerConfig {
   uint32_t max_bytes = 8 * 1024 * 1024;
 };
 
+// One per core (std::thread::hardware_concurrency), at least 1 and at most 256.
+int DefaultJobs();
+
 struct Config {
   std::string file;
   int version = 1;
@@ -178,7 +181,9 @@ struct Config {
   EncryptionConfig encryption;
   CompressionConfig compression;
   ChunkerConfig chunker;
-  int jobs = 4;
+  // Parallel workers: repository pipeline threads and PostgreSQL connections. Absent or 0 in the
+  // file: one per core (DefaultJobs), which measured fastest for backup and restore on 2 cores.
+  int jobs = DefaultJobs();
   std::string sanitization_file;  // path of sanitization.yaml, relative to the config's folder
 
   const SetConfig* FindSet(std::string_view name) const;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace summit::config {
 namespace {
@@ -130,6 +131,31 @@ TEST(Config, MissingConnectionKeysFallBackToEnvironment) {
   auto d = ParseConfig(yaml, "x.yaml", MapEnv({}));
   ASSERT_TRUE(d.has_value());
   EXPECT_EQ(d->sources.postgres.host, "127.0.0.1");
+}
+
+TEST(Config, JobsDefaultToOnePerCore) {
+  const std::string yaml = ReadShipped();
+  const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  auto c = ParseConfig(yaml, "x.yaml", MapEnv({}));
+  ASSERT_TRUE(c.has_value()) << c.error().ToString();
+  EXPECT_EQ(c->jobs, cores) << "the shipped file says ${SUMMIT_JOBS:-0}";
+  EXPECT_EQ(DefaultJobs(), cores);
+  auto three = ParseConfig(yaml, "x.yaml", MapEnv({{"SUMMIT_JOBS", "3"}}));
+  ASSERT_TRUE(three.has_value()) << three.error().ToString();
+  EXPECT_EQ(three->jobs, 3);
+  // Without the key at all: one per core too.
+  std::string without = yaml;
+  const size_t p = without.find("\njobs:");
+  ASSERT_NE(p, std::string::npos);
+  without.erase(p + 1, without.find('\n', p + 1) - p);
+  auto absent = ParseConfig(without, "x.yaml", MapEnv({}));
+  ASSERT_TRUE(absent.has_value()) << absent.error().ToString();
+  EXPECT_EQ(absent->jobs, cores);
+  for (const char* bad : {"-1", "257"}) {
+    auto b = ParseConfig(yaml, "x.yaml", MapEnv({{"SUMMIT_JOBS", bad}}));
+    ASSERT_FALSE(b.has_value()) << bad;
+    EXPECT_NE(b.error().message().find("jobs"), std::string::npos) << b.error().message();
+  }
 }
 
 TEST(Config, SubstitutionHandlesDefaultsNestingAndDollars) {
