@@ -8,7 +8,9 @@
 # the median wall time, the client's CPU, and the CPU the PostgreSQL cluster spent (its processes'
 # own plus reaped backends', from /proc; needs the harness's server on this machine), and the
 # ratios to pg_restore. Restores are checked: per table, row count and sum(hashtext(row::text))
-# equal the source's. Results: bench/postgres_compare.md ("Restore, interleaved").
+# equal the source's. Each restore starts after a CHECKPOINT, and its database is checked and
+# dropped before the next tool runs (no autovacuum or checkpoint work carried into another's
+# measurement). Results: bench/postgres_compare.md ("Restore, interleaved").
 #
 #   eval "$(tests/harness/up.sh --dir /tmp/pgbench-harness --only postgres)"
 #   python3 tests/harness/generate.py --seed 1 --size 2048MB --only postgres   # into $PGDATABASE
@@ -66,7 +68,7 @@ measure() { # name round command...
 }
 
 log "capturing $DB: summit-dr backup, postgres_bench capture, pg_dump -Fd -j$JOBS"
-export BACKUP_BASE="$T/summit" ENCRYPTION_KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+export SUMMIT_JOBS="$JOBS" BACKUP_BASE="$T/summit" ENCRYPTION_KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
 export SUMMIT_DR_CONFIG="$HERE/config/backup-sets.yaml"
 unset S3_PRIMARY_ACCESS_KEY S3_PRIMARY_SECRET_KEY S3_DR_ACCESS_KEY S3_DR_SECRET_KEY AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 mkdir -p "$BACKUP_BASE"
@@ -77,19 +79,32 @@ pg_dump -Fd -j "$JOBS" -f "$T/dump.fd" -d "$DB"
 check "$DB" >"$T/source.check"
 psql -X -q -d "$DB" -c CHECKPOINT
 
+# Each restore starts after a CHECKPOINT and its database is checked and dropped right after it,
+# so no restore's checkpoint or autovacuum work (pg_restore leaves every table to be vacuumed and
+# analyzed) falls into the next tool's measurement.
+settle() { psql -X -q -d postgres -c CHECKPOINT; }
+done_with() { # db: check against the source, then drop
+  if check "$1" | cmp -s - "$T/source.check"; then log "check $1: ok"; else echo "check $1: DIFFERENT" >&2; exit 1; fi
+  fresh "$1"
+}
 for ((r = 1; r <= ROUNDS; r++)); do
   fresh ab_summit
+  settle
   DR_PGDATABASE=ab_summit measure summit "$r" "$SUMMIT" restore "$ID" --only=postgres --env=dr_rehearsal --yes
+  done_with ab_summit
   fresh ab_engine
+  settle
   measure engine "$r" "$PGB" restore "$URL/ab_engine" "$T/capture" "$JOBS"
+  done_with ab_engine
   fresh ab_before
+  settle
   POSTGRES_BENCH_COPY=text POSTGRES_BENCH_PMW=-1 measure engine_before "$r" "$PGB" restore "$URL/ab_before" "$T/capture" "$JOBS"
+  done_with ab_before
   fresh ab_pgrestore
   psql -X -q -d postgres -c "CREATE DATABASE ab_pgrestore"
+  settle
   measure pg_restore "$r" pg_restore -j "$JOBS" -d ab_pgrestore "$T/dump.fd"
-done
-for db in ab_summit ab_engine ab_before ab_pgrestore; do
-  if check "$db" | cmp -s - "$T/source.check"; then echo "check $db: ok"; else echo "check $db: DIFFERENT"; exit 1; fi
+  done_with ab_pgrestore
 done
 python3 - "$ROUNDS" <<EOF
 import statistics as st, sys
