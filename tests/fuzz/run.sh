@@ -22,10 +22,13 @@ declare -A TARGET_SRCS=(
 )
 for f in "$ROOT"/tests/fuzz/repo_*_fuzz.cc; do TARGET_SRCS[$(basename "$f" .cc)]="$repo_srcs"; done
 
+# Per-file flags, as src/*/CMakeLists.txt set them (the run-time dispatched AVX-512 XXH3).
+declare -A EXTRA_FLAGS=([src/codec/xxh3_avx512.cc]="-mavx512f -mavx512bw")
 compile() { # source -> object path (cached by content)
   local src="$1" obj="$OUT/obj/$(echo "$1" | tr '/' '_').o"
   if [[ ! -f "$obj" || "$ROOT/$src" -nt "$obj" ]]; then
-    "$CXX" "${FLAGS[@]}" -c "$ROOT/$src" -o "$obj"
+    # shellcheck disable=SC2086  # the extra flags are words
+    "$CXX" "${FLAGS[@]}" ${EXTRA_FLAGS[$src]:-} -c "$ROOT/$src" -o "$obj"
   fi
   echo "$obj"
 }
@@ -35,7 +38,7 @@ for target in "${!TARGET_SRCS[@]}"; do
   objs=()
   for s in ${TARGET_SRCS[$target]}; do objs+=("$(compile "$s")"); done
   "$CXX" "${FLAGS[@]}" -fsanitize=fuzzer "$ROOT/tests/fuzz/$target.cc" "${objs[@]}" \
-    -lssl -lcrypto -lsodium -lzstd -o "$OUT/$target"
+    -lssl -lcrypto -lsodium -lzstd -lxxhash -o "$OUT/$target"
   mkdir -p "$OUT/corpus/$target"
   echo "fuzz: $target for ${SECONDS_EACH}s" >&2
   if ! (cd "$OUT" && "./$target" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 "corpus/$target" \
