@@ -8,6 +8,7 @@
 // backup taken with --incremental are checked the same way.
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <gtest/gtest.h>
@@ -190,6 +191,14 @@ TEST_F(PgIncremental, AChainOfIncrementalsRestoresEveryRowAfterTheDatabaseIsDrop
   // A dry-run plan and an export read the chain too.
   Cli("restore " + second_id + " --env=production --yes --no-safety-backup --dry-run");
   Cli("export " + second_id + " --component=postgres --format=plain -o " + dir_ + "/export.sql");
+  {
+    // -o - writes the same archive to standard output, and nothing else (the summary goes to stderr).
+    const std::string piped = Cli("export " + second_id + " --component=postgres --format=plain -o -");
+    std::ifstream f(dir_ + "/export.sql", std::ios::binary);
+    const std::string file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    EXPECT_GT(file.size(), 1000u);
+    EXPECT_TRUE(piped == file) << "stdout " << piped.size() << " bytes, file " << file.size() << " bytes";
+  }
 
   // Retention: the newest verified snapshot is kept, and with it its whole chain.
   Cli("restore " + second_id + " --mode=verify-only");
