@@ -93,11 +93,26 @@ Result<nlohmann::json> RestoreComponent(const std::string& name, const repo::Sna
     // How the rows went to the server: COPY binary where every column type converts exactly.
     s["tables_in_binary"] = std::count_if(r.tables.begin(), r.tables.end(), [](const auto& t) { return t.copy_format == "binary"; });
     if (o.dry_run) s["plan"] = sources::postgres::FormatPlan(r);
+    // Tables sent grouped for one of their indexes (load_order.h), and which index.
+    nlohmann::json ordered = nlohmann::json::object();
+    for (const auto& t : r.tables)
+      if (!t.ordered_for.empty()) ordered[t.table] = t.ordered_for;
+    if (!ordered.empty()) s["ordered_for_index"] = std::move(ordered);
     // Seconds per phase (schema; data, indexes, keys, analyze; sequences; post-data; ...), for
     // whoever tunes a restore window.
     nlohmann::json phases = nlohmann::json::object();
     for (const auto& [phase, seconds] : r.phase_seconds) phases[phase] = seconds;
     if (!o.dry_run) s["phases"] = std::move(phases);
+    // Every step of a full restore's graph in start order (a table's load, an index, a foreign
+    // key, ANALYZE, the chain check): where the restore window went, step by step.
+    if (!r.steps.empty()) {
+      auto steps = r.steps;
+      std::stable_sort(steps.begin(), steps.end(), [](const auto& a, const auto& b) { return a.start < b.start; });
+      nlohmann::json js = nlohmann::json::array();
+      for (const auto& st : steps)
+        js.push_back({{"step", st.what}, {"start", st.start}, {"seconds", st.seconds}, {"connection", st.connection}});
+      s["steps"] = std::move(js);
+    }
     for (const auto& w : r.warnings) outcome.warnings.push_back("postgres: " + w);
     if (verify_chain) {
       if (!chain) {

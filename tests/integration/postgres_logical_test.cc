@@ -411,6 +411,84 @@ TEST_F(PostgresLogical, BinaryCopyLoadsEveryConvertedTypeExactly) {
   EXPECT_EQ(text_of("edge"), edge);
 }
 
+// Tables whose btree index leads with another column than the primary key are sent grouped by
+// that column (load_order.h): the restored heap is in the index's order, every row is there,
+// and tables that cannot or should not be grouped keep stream order.
+TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
+  std::string db = Prefix() + "_ordered";
+  Admin("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
+  Admin("CREATE DATABASE " + db);
+  // Tenants with NULLs, escapes, multibyte text, and an integer group whose text order is not
+  // its numeric order (10 before 9 as text): the server decides the group order.
+  Sql(db, R"SQL(
+    CREATE TABLE ev (t timestamptz, id bigint, tenant text, payload text, PRIMARY KEY (t, id));
+    CREATE INDEX ev_tenant_idx ON ev (tenant, t DESC, id DESC);
+    INSERT INTO ev SELECT '2025-01-01'::timestamptz + (i / 3) * interval '1 s', i,
+        (ARRAY['beta', E'tab\there', 'Zürich', 'alpha', NULL, 'ß', E'back\\slash'])[1 + i % 7], repeat('p', i % 50)
+      FROM generate_series(1, 60000) i;
+    CREATE TABLE tr (t timestamptz, id bigint, tenant text, PRIMARY KEY (t, id));
+    CREATE INDEX tr_tenant_idx ON tr (tenant, t);
+    INSERT INTO tr SELECT '2025-01-01'::timestamptz + i * interval '1 ms', i, 'customer-' || lpad((i * 7 % 21)::text, 3, '0')
+      FROM generate_series(1, 60000) i;
+    CREATE TABLE ti (id bigint PRIMARY KEY, grp int);
+    CREATE INDEX ti_grp_idx ON ti (grp DESC NULLS LAST, id DESC);
+    INSERT INTO ti SELECT i, CASE WHEN i % 13 = 0 THEN NULL ELSE i % 12 END FROM generate_series(1, 20000) i;
+    CREATE TABLE many (id bigint PRIMARY KEY, k text);
+    CREATE INDEX many_k_idx ON many (k, id);
+    INSERT INTO many SELECT i, 'k' || (i % 1000) FROM generate_series(1, 20000) i;
+    CREATE TABLE br (id bigint PRIMARY KEY, tenant text);
+    CREATE INDEX br_tenant_idx ON br (tenant);
+    CREATE INDEX br_id_brin ON br USING brin (id);
+    INSERT INTO br SELECT i, 't' || (i % 5) FROM generate_series(1, 20000) i;
+  )SQL");
+  const auto before = Tables(db);
+  ASSERT_EQ(before.size(), 5u);
+  BackupOptions bo;
+  bo.jobs = 2;
+  ASSERT_TRUE(BackupTo(db, bo, tmp_.path()));
+  Admin("DROP DATABASE " + db + " WITH (FORCE)");
+
+  TempDir spill;
+  auto in = Reader(tmp_.path());
+  RestoreOptions ro;
+  ro.jobs = 2;
+  ro.ordered_load_min_bytes = 1;
+  ro.ordered_load_memory_bytes = 0;  // every full block goes through the spill file
+  ro.spill_dir = spill.path();
+  auto r = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_TRUE(r) << r.error().ToString();
+  EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
+  std::map<std::string, std::string> ordered;
+  for (const auto& t : r->tables) ordered[t.table] = t.ordered_for;
+  EXPECT_EQ(ordered["public.ev"], "ev_tenant_idx");
+  EXPECT_EQ(ordered["public.tr"], "tr_tenant_idx");
+  EXPECT_EQ(ordered["public.ti"], "ti_grp_idx");
+  EXPECT_EQ(ordered["public.many"], "") << "1000 groups: more than the stager takes, sent in stream order";
+  EXPECT_EQ(ordered["public.br"], "") << "a BRIN index keeps the stream order";
+  EXPECT_EQ(Tables(db), before) << "grouping changes where rows are, never what they are";
+  EXPECT_TRUE(fs::is_empty(spill.path())) << "nothing left behind in the spill directory";
+
+  // The heap, read in physical order, is the index's order.
+  auto out_of_order = [&](const std::string& table, const std::string& index_order) {
+    return Scalar(db, "SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY ctid) a, row_number() OVER (ORDER BY " +
+                          index_order + ") b FROM " + table + ") s WHERE a <> b");
+  };
+  EXPECT_EQ(out_of_order("ev", "tenant, t DESC, id DESC"), "0");
+  EXPECT_EQ(out_of_order("tr", "tenant, t, id"), "0");
+  EXPECT_EQ(out_of_order("ti", "grp DESC NULLS LAST, id DESC"), "0");
+  EXPECT_EQ(out_of_order("br", "id"), "0") << "stream order: the primary key's";
+  EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
+
+  // Off: every table in stream order, the same rows.
+  ro.ordered_load_min_bytes = 0;
+  ro.allow_drop = true;
+  auto plain = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_TRUE(plain) << plain.error().ToString();
+  for (const auto& t : plain->tables) EXPECT_EQ(t.ordered_for, "") << t.table;
+  EXPECT_EQ(out_of_order("tr", "t, id"), "0");
+  EXPECT_EQ(Tables(db), before);
+}
+
 // The bulk-load settings of the restore connections, read back from the server that runs them.
 TEST_F(PostgresLogical, RestoreSessionSettingsAreWhatTheServerRuns) {
   auto show = [](PgConn& c, const std::string& name) {

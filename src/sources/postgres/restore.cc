@@ -15,6 +15,7 @@
 #include "sources/postgres/catalog.h"
 #include "sources/postgres/copy_binary.h"
 #include "sources/postgres/copy_text.h"
+#include "sources/postgres/load_order.h"
 #include "sources/postgres/pg_conn.h"
 #include "sources/postgres/sql_script.h"
 #include "sources/postgres/task_graph.h"
@@ -103,9 +104,89 @@ Status FlushTableStats(PgConn& conn) {
 // `binary`: when set and no transform applies, rows are converted to COPY's binary format
 // (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
 // loads the table again in text.
+// The raw text of field `column` (0-based) of a COPY text line.
+std::string_view FieldAt(std::string_view line, size_t column) {
+  size_t begin = 0;
+  for (size_t i = 0; i < column; ++i) {
+    size_t tab = line.find('\t', begin);
+    if (tab == std::string_view::npos) return {};
+    begin = tab + 1;
+  }
+  size_t tab = line.find('\t', begin);
+  return line.substr(begin, tab == std::string_view::npos ? std::string_view::npos : tab - begin);
+}
+
+// The stager's groups in the order the index sorts their keys. The server sorts the keys, cast
+// to the column's type under the column's collation, so the order is the index's whatever the
+// type and collation. On any failure, the order the keys were first seen: every row is sent
+// either way, only the speed of the index build depends on the order.
+std::vector<size_t> GroupOrder(PgConn& conn, const CapturedTable& t, const LoadOrderPlan& plan, const RowStager& st,
+                               bool in_transaction) {
+  std::vector<size_t> keyed, nulls, order;
+  std::vector<std::optional<std::string>> params;
+  std::string values;
+  for (size_t g = 0; g < st.groups(); ++g) {
+    if (st.key(g) == "\\N") {
+      nulls.push_back(g);
+      continue;
+    }
+    std::string v;
+    AppendDecodedCopyField(st.key(g), v);
+    params.push_back(std::move(v));
+    values += (values.empty() ? "($" : ", ($") + std::to_string(params.size()) + "::text, " + std::to_string(keyed.size()) + ")";
+    keyed.push_back(g);
+  }
+  if (!keyed.empty()) {
+    // In a transaction (TRUNCATE + COPY FREEZE) a failed query must not abort it.
+    bool ok = !in_transaction || static_cast<bool>(conn.Exec("SAVEPOINT summit_load_order"));
+    std::string why;
+    if (ok) {
+      auto r = conn.ExecParams(
+          "SELECT format_type(a.atttypid, a.atttypmod), CASE WHEN a.attcollation = 0 THEN '' ELSE ' COLLATE ' || "
+          "quote_ident(n.nspname) || '.' || quote_ident(c.collname) END FROM pg_attribute a LEFT JOIN pg_collation c "
+          "ON c.oid = a.attcollation LEFT JOIN pg_namespace n ON n.oid = c.collnamespace WHERE a.attrelid = "
+          "$1::regclass AND a.attname = $2",
+          {t.info.quoted(), t.info.columns[plan.column]});
+      if (r && r->rows() == 1) {
+        auto sorted = conn.ExecParams("SELECT o FROM (VALUES " + values + ") v(k, o) ORDER BY CAST(k AS " + r->GetString(0, 0) +
+                                          ")" + r->GetString(0, 1) + (plan.column_desc ? " DESC" : ""),
+                                      params);
+        if (sorted && sorted->rows() == static_cast<int>(keyed.size())) {
+          for (int i = 0; i < sorted->rows(); ++i) order.push_back(keyed[static_cast<size_t>(sorted->GetInt(i, 0))]);
+        } else {
+          ok = false;
+          why = sorted ? "the server returned a different number of keys" : sorted.error().message();
+        }
+      } else {
+        ok = false;
+        why = r ? "the column is not in the target table" : r.error().message();
+      }
+      if (in_transaction) {
+        (void)conn.Exec(ok ? "RELEASE SAVEPOINT summit_load_order"
+                           : "ROLLBACK TO SAVEPOINT summit_load_order; RELEASE SAVEPOINT summit_load_order");
+      }
+    }
+    if (!ok) {
+      log::Info("sending the groups of rows in the order first seen", {{"table", t.info.qualified()}, {"why", why}});
+      order = keyed;
+    }
+  }
+  if (plan.nulls_first) {
+    nulls.insert(nulls.end(), order.begin(), order.end());
+    return nulls;
+  }
+  order.insert(order.end(), nulls.begin(), nulls.end());
+  return order;
+}
+
+// Loads one table's stream. With `order` (binary COPY, no transform), the rows are held back
+// and sent grouped as the plan says (load_order.h); the COPY starts once the whole stream is
+// read. Held back rows that cannot be kept (more groups than the stager takes, the spill file
+// cannot be written) are sent as they are and the rest follows in stream order.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
                  size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
-                 std::optional<CopyBinaryEncoder> binary = std::nullopt) {
+                 std::optional<CopyBinaryEncoder> binary = std::nullopt, const LoadOrderPlan* order = nullptr,
+                 const RowStager::Options& stage = {}) {
   SUMMIT_ASSIGN_OR_RETURN(auto src, in.OpenStream(t.stream));
   transform::PgTable pg_table{t.info.schema, t.info.name, t.info.columns, t.info.types};
   const bool transforming = transform != nullptr && transform->Applies(pg_table);
@@ -113,17 +194,53 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
   std::string options;
   if (binary) options = "FORMAT binary";
   if (freeze) options += options.empty() ? "FREEZE" : ", FREEZE";
-  SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info) + (options.empty() ? "" : " WITH (" + options + ")"),
-                              "COPY into " + t.info.qualified()));
+  bool copying = false;
+  auto begin_copy = [&]() -> Status {
+    SUMMIT_TRY(conn.CopyInBegin(CopyInSql(t.info) + (options.empty() ? "" : " WITH (" + options + ")"),
+                                "COPY into " + t.info.qualified()));
+    copying = true;
+    return Ok();
+  };
+  std::optional<RowStager> stager;
+  if (order != nullptr && binary) {
+    stager.emplace(stage);
+  } else {
+    SUMMIT_TRY(begin_copy());
+  }
   rep.copy_format = binary ? "binary" : "text";
   std::vector<uint8_t> buf(buffer_bytes);
   CopyLineSplitter splitter;
-  std::string encoded;
+  std::string encoded, row;
   uint64_t line_no = 0;
   if (binary) CopyBinaryEncoder::AppendHeader(encoded);
   std::string why;
+  auto put = [&](std::string_view data) { return conn.CopyInPut(data); };
+  // Gives up holding rows back: what is held goes first, in the order first seen.
+  auto stop_holding = [&](const std::string& reason) -> Status {
+    log::Info("sending the rest of the table in stream order", {{"table", t.info.qualified()}, {"why", reason}});
+    SUMMIT_TRY(begin_copy());
+    SUMMIT_TRY(conn.CopyInPut(encoded));  // the header
+    encoded.clear();
+    std::vector<size_t> first_seen(stager->groups());
+    for (size_t g = 0; g < first_seen.size(); ++g) first_seen[g] = g;
+    SUMMIT_TRY(stager->Emit(first_seen, false, put));
+    stager.reset();
+    return Ok();
+  };
   auto on_binary_line = [&](std::string_view line) -> Status {
     ++line_no;
+    if (stager) {
+      row.clear();
+      if (!binary->AppendRow(line, row, &why)) {
+        return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
+      }
+      auto g = stager->Group(FieldAt(line, order->column));
+      Status st = g ? stager->Add(*g, row) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
+      if (st) return Ok();
+      SUMMIT_TRY(stop_holding(st.error().message()));
+      encoded.append(row);
+      return Ok();
+    }
     if (!binary->AppendRow(line, encoded, &why)) {
       return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
     }
@@ -176,13 +293,22 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     } else if (binary) {
       SUMMIT_TRY(splitter.Finish(on_binary_line));
       rep.rows = line_no;
+      if (stager) {
+        std::vector<size_t> groups = GroupOrder(conn, t, *order, *stager, freeze);
+        SUMMIT_TRY(begin_copy());
+        SUMMIT_TRY(conn.CopyInPut(encoded));  // the header
+        encoded.clear();
+        SUMMIT_TRY(stager->Emit(groups, order->reverse_rows, put));
+        stager.reset();
+        rep.ordered_for = order->index;
+      }
       CopyBinaryEncoder::AppendTrailer(encoded);
       SUMMIT_TRY(conn.CopyInPut(encoded));
     }
     return Ok();
   }();
   if (!body) {
-    conn.CopyInAbort(body.error().message());
+    if (copying) conn.CopyInAbort(body.error().message());
     return body;
   }
   SUMMIT_TRY(conn.CopyInEnd());
@@ -343,6 +469,7 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
   // runs after the graph, entry by entry, with failures as warnings.
   std::string serial = preamble;
   std::map<std::string, std::vector<size_t>> keys_of;  // index/constraint tasks per table
+  std::map<std::string, LoadOrderPlan> order_of;
   std::vector<const DumpEntry*> fks;
   if (!cap.partial) {
     for (size_t i = 1; i < entries.size(); ++i) {
@@ -357,6 +484,18 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         fks.push_back(&e);
       } else {
         serial += e.sql;
+      }
+    }
+    // Tables sent in the order of one of their indexes (load_order.h).
+    if (options.ordered_load_min_bytes > 0) {
+      std::map<std::string, std::vector<const DumpEntry*>> on_table;
+      for (size_t i = 1; i < entries.size(); ++i) {
+        if (entries[i].type == "INDEX" || entries[i].type == "CONSTRAINT") on_table[EntryTable(entries[i])].push_back(&entries[i]);
+      }
+      for (const auto& t : cap.tables) {
+        if (t.bytes < options.ordered_load_min_bytes) continue;
+        auto plan = ChooseLoadOrder(t.info, on_table[t.info.qualified()]);
+        if (plan) order_of.emplace(t.info.qualified(), std::move(*plan));
       }
     }
     for (const DumpEntry* e : fks) {
@@ -427,10 +566,19 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
       // partitioned tables or hypertables).
       auto kind = relkind.find(t.info.qualified());
       bool freeze = kind != relkind.end() && kind->second == 'r' && !hyper.count(t.info.qualified());
+      auto ordered = order_of.find(t.info.qualified());
+      const LoadOrderPlan* order = ordered == order_of.end() ? nullptr : &ordered->second;
+      RowStager::Options stage;
+      stage.memory_bytes = options.ordered_load_memory_bytes;
+      stage.spill_dir = options.spill_dir;
       auto load = [&](std::optional<CopyBinaryEncoder> binary) -> Status {
-        if (!freeze) return LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, false, std::move(binary));
+        if (!freeze) {
+          return LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, false, std::move(binary), order,
+                           stage);
+        }
         SUMMIT_TRY(c->Exec("BEGIN; TRUNCATE " + t.info.quoted(), "truncating " + t.info.qualified()));
-        auto st = LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, true, std::move(binary));
+        auto st = LoadTable(*c, in, t, transform, options.read_buffer_bytes, rep, stop, true, std::move(binary), order,
+                            stage);
         if (!st) {
           (void)c->Exec("ROLLBACK", "rolling back");
           return st;

@@ -63,6 +63,14 @@ struct RestoreOptions {
   // so the server's default of 2 workers per index build oversubscribes the CPU: on 2 cores a
   // 660 MB restore took 8.2 s with 0 and 10.8 s with 2 (bench/postgres_compare.md).
   int max_parallel_maintenance_workers = 0;
+  // kFull: a table of at least this many bytes whose indexes include a btree index led by a
+  // column other than the primary key's (tenant_id, time) is sent grouped by that column, so
+  // that the index is built from presorted input (load_order.h). 0 turns it off.
+  uint64_t ordered_load_min_bytes = 32u << 20;
+  // The rows held back for that stay in memory up to this many bytes per table; the rest goes
+  // to an unlinked temporary file in `spill_dir` ("" = $TMPDIR or /tmp).
+  size_t ordered_load_memory_bytes = 16u << 20;
+  std::string spill_dir;
   // kFull: checks of the restored data, each run as a step of the graph as soon as its table
   // is loaded (beside other tables' loads and index builds, not after them all), on one of the
   // restore's connections to the database being built, in a transaction with the server's
@@ -90,6 +98,7 @@ struct RestoreTableReport {
   uint64_t rows_deleted = 0;  // removed from the target first (kTables, kReplaceFiltered)
   uint64_t bytes = 0;
   std::string copy_format;  // "binary" or "text": how the rows went to the server
+  std::string ordered_for;  // the index whose order the rows were sent in, "" = stream order
 };
 
 struct RestoreReport {

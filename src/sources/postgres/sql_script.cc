@@ -181,6 +181,76 @@ std::string EntryTable(const DumpEntry& e) {
   return name ? name->second : "";
 }
 
+std::optional<IndexDef> ParseIndexEntry(const DumpEntry& e) {
+  if (e.type != "INDEX") return std::nullopt;
+  std::string_view stmt = StatementOf(e.sql);
+  size_t p = 0;
+  if (!ConsumeWord(stmt, p, "CREATE")) return std::nullopt;
+  ConsumeWord(stmt, p, "UNIQUE");
+  if (!ConsumeWord(stmt, p, "INDEX")) return std::nullopt;
+  IndexDef d;
+  d.name = ReadName(stmt, p).second;
+  if (d.name.empty() || !ConsumeWord(stmt, p, "ON")) return std::nullopt;
+  ConsumeWord(stmt, p, "ONLY");
+  d.table = ReadName(stmt, p).second;
+  if (d.table.empty() || !ConsumeWord(stmt, p, "USING")) return std::nullopt;
+  d.method = ReadName(stmt, p).second;
+  SkipSpace(stmt, p);
+  if (d.method.empty() || p >= stmt.size() || stmt[p] != '(') return std::nullopt;
+  // The key list, up to its closing parenthesis (quotes and nested parentheses respected).
+  size_t open = ++p;
+  int depth = 1;
+  bool quoted = false;
+  for (; p < stmt.size() && depth > 0; ++p) {
+    char c = stmt[p];
+    if (c == '"') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '(') ++depth;
+    if (c == ')') --depth;
+  }
+  if (depth != 0) return std::nullopt;
+  std::string_view list = stmt.substr(open, p - 1 - open);
+  std::string_view rest = stmt.substr(p);
+  d.partial = rest.find(" WHERE ") != std::string_view::npos;
+  // Each key: a column name, then nothing but ASC/DESC and NULLS FIRST/LAST.
+  std::vector<IndexDef::Key> keys;
+  size_t q = 0;
+  while (q <= list.size()) {
+    auto col = ReadName(list, q);
+    if (col.second.empty() || col.second.find('.') != std::string::npos) return d;
+    IndexDef::Key k{col.second};
+    std::vector<std::string_view> words;
+    for (;;) {
+      SkipSpace(list, q);
+      size_t w = q;
+      while (q < list.size() && std::isalpha(static_cast<unsigned char>(list[q]))) ++q;
+      if (w == q) break;
+      words.push_back(list.substr(w, q - w));
+    }
+    bool explicit_nulls = false;
+    for (size_t i = 0; i < words.size(); ++i) {
+      if (words[i] == "ASC") {
+        k.desc = false;
+      } else if (words[i] == "DESC") {
+        k.desc = true;
+      } else if (words[i] == "NULLS" && i + 1 < words.size() && (words[i + 1] == "FIRST" || words[i + 1] == "LAST")) {
+        k.nulls_first = words[++i] == "FIRST";
+        explicit_nulls = true;
+      } else {
+        return d;  // a collation, an operator class or anything else: not a plain key
+      }
+    }
+    if (!explicit_nulls) k.nulls_first = k.desc;
+    keys.push_back(std::move(k));
+    SkipSpace(list, q);
+    if (q == list.size()) break;
+    if (list[q] != ',') return d;
+    ++q;
+  }
+  d.keys = std::move(keys);
+  return d;
+}
+
 std::optional<SplitForeignKey> SplitForeignKeyEntry(const DumpEntry& e) {
   if (e.type != "FK CONSTRAINT") return std::nullopt;
   std::string_view stmt = StatementOf(e.sql);

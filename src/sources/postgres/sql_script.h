@@ -49,4 +49,22 @@ struct SplitForeignKey {
 };
 std::optional<SplitForeignKey> SplitForeignKeyEntry(const DumpEntry& e);
 
+// An INDEX entry as pg_dump writes it (pg_get_indexdef): CREATE [UNIQUE] INDEX name ON [ONLY]
+// table USING method (key, ...) [INCLUDE (...)] [WITH (...)] [WHERE ...]. `keys` lists the key
+// columns when every key is a plain column with at most ASC/DESC and NULLS FIRST/LAST; it is
+// empty when any key is an expression or names a collation or an operator class.
+struct IndexDef {
+  struct Key {
+    std::string column;  // unquoted
+    bool desc = false;
+    bool nulls_first = false;  // as the index sorts: DESC defaults to NULLS FIRST
+  };
+  std::string name;
+  std::string table;   // unquoted, as EntryTable
+  std::string method;  // "btree", "gin", "brin", ...
+  std::vector<Key> keys;
+  bool partial = false;  // has a WHERE clause
+};
+std::optional<IndexDef> ParseIndexEntry(const DumpEntry& e);
+
 }  // namespace summit::sources::postgres
