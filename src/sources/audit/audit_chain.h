@@ -1,9 +1,11 @@
 // The audit chain (DESIGN.md, "audit chain"): a hash-chained table verified at backup and after
 // restore. Each row's `hash` is SHA-256(prev_hash || "\n" || canonical row) and its `prev_hash`
 // is the hash of the previous row of the same chain (partition, ordered by id), starting from
-// 64 zeros; docs/dataset.md gives the canonical row of Summit's audit_logs. The check runs on
-// the server in one pass (a sequential scan and one sort), so it costs no client memory; a
-// second query lists the broken links only when there are some.
+// 64 zeros; docs/dataset.md gives the canonical row of Summit's audit_logs. The server reads
+// the table in id order (through its primary key: no sort) and renders each row's canonical
+// text from what the table holds; the client hashes it (SHA-256 with the CPU's instructions)
+// and follows each chain in one pass, keeping only each chain's last hash and first broken
+// links, so its memory does not grow with the table.
 //
 // Thread-safety: reentrant.
 #pragma once

@@ -538,8 +538,12 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
   for (const auto& check : options.checks_after_load) {
     auto load = load_of.find(check.table);
     if (load == load_of.end()) continue;
+    // After the table's keys too: a check may read through them (the chain check reads in id
+    // order through the primary key instead of sorting every row).
+    std::vector<size_t> deps = {load->second};
+    for (size_t k : keys_of[check.table]) deps.push_back(k);
     steps.push_back(Step{nullptr, 0, {}, check.what + " " + check.table, &check});
-    tasks.push_back(GraphTask{check.what + " " + check.table, {load->second}, {}, {{check.table, LockMode::kAccessShare}},
+    tasks.push_back(GraphTask{check.what + " " + check.table, deps, {}, {{check.table, LockMode::kAccessShare}},
                               priority_of(check.table, 0.3)});
   }
 

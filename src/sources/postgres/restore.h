@@ -72,7 +72,8 @@ struct RestoreOptions {
   size_t ordered_load_memory_bytes = 16u << 20;
   std::string spill_dir;
   // kFull: checks of the restored data, each run as a step of the graph as soon as its table
-  // is loaded (beside other tables' loads and index builds, not after them all), on one of the
+  // is loaded and its indexes and keys built (beside other tables' loads and index builds, not
+  // after them all), on one of the
   // restore's connections to the database being built, in a transaction with the server's
   // default search_path. A failing check fails the restore. Not run by a dry run.
   struct TableCheck {
