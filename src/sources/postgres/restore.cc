@@ -179,10 +179,10 @@ std::vector<size_t> GroupOrder(PgConn& conn, const CapturedTable& t, const LoadO
   return order;
 }
 
-// Loads one table's stream. With `order` (binary COPY, no transform), the rows are held back
-// and sent grouped as the plan says (load_order.h); the COPY starts once the whole stream is
-// read. Held back rows that cannot be kept (more groups than the stager takes, the spill file
-// cannot be written) are sent as they are and the rest follows in stream order.
+// Loads one table's stream. With `order` (binary COPY, or text rows a transform rewrote), the
+// rows are held back and sent grouped as the plan says (load_order.h); the COPY starts once the
+// whole stream is read. Held back rows that cannot be kept (more groups than the stager takes,
+// the spill file cannot be written) are sent as they are and the rest follows in stream order.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
                  size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
                  std::optional<CopyBinaryEncoder> binary = std::nullopt, const LoadOrderPlan* order = nullptr,
@@ -202,7 +202,7 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     return Ok();
   };
   std::optional<RowStager> stager;
-  if (order != nullptr && binary) {
+  if (order != nullptr && (binary || transforming)) {
     stager.emplace(stage);
   } else {
     SUMMIT_TRY(begin_copy());
@@ -210,7 +210,7 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
   rep.copy_format = binary ? "binary" : "text";
   std::vector<uint8_t> buf(buffer_bytes);
   CopyLineSplitter splitter;
-  std::string encoded, row;
+  std::string encoded, row, row_text, key;
   uint64_t line_no = 0;
   if (binary) CopyBinaryEncoder::AppendHeader(encoded);
   std::string why;
@@ -219,12 +219,23 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
   auto stop_holding = [&](const std::string& reason) -> Status {
     log::Info("sending the rest of the table in stream order", {{"table", t.info.qualified()}, {"why", reason}});
     SUMMIT_TRY(begin_copy());
-    SUMMIT_TRY(conn.CopyInPut(encoded));  // the header
+    if (!encoded.empty()) SUMMIT_TRY(conn.CopyInPut(encoded));  // binary: the header
     encoded.clear();
     std::vector<size_t> first_seen(stager->groups());
     for (size_t g = 0; g < first_seen.size(); ++g) first_seen[g] = g;
     SUMMIT_TRY(stager->Emit(first_seen, false, put));
     stager.reset();
+    return Ok();
+  };
+  // Sends what is held, in the plan's order, once the whole stream is read.
+  auto send_held = [&]() -> Status {
+    std::vector<size_t> groups = GroupOrder(conn, t, *order, *stager, freeze);
+    SUMMIT_TRY(begin_copy());
+    if (!encoded.empty()) SUMMIT_TRY(conn.CopyInPut(encoded));  // binary: the header
+    encoded.clear();
+    SUMMIT_TRY(stager->Emit(groups, order->reverse_rows, put));
+    stager.reset();
+    rep.ordered_for = order->index;
     return Ok();
   };
   auto on_binary_line = [&](std::string_view line) -> Status {
@@ -264,6 +275,23 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
       return Ok();
     }
     ++rep.rows;
+    if (stager) {
+      row_text.clear();
+      EncodeCopyRow(*row, row_text);
+      key.clear();
+      const auto& v = (*row)[order->column];
+      if (v) {
+        EncodeCopyField(*v, key);
+      } else {
+        key = "\\N";
+      }
+      auto g = stager->Group(key);
+      Status st = g ? stager->Add(*g, row_text) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
+      if (st) return Ok();
+      SUMMIT_TRY(stop_holding(st.error().message()));
+      encoded.append(row_text);
+      return Ok();
+    }
     EncodeCopyRow(*row, encoded);
     if (encoded.size() >= buffer_bytes) {
       SUMMIT_TRY(conn.CopyInPut(encoded));
@@ -289,19 +317,12 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     }
     if (transforming) {
       SUMMIT_TRY(splitter.Finish(on_line));
+      if (stager) SUMMIT_TRY(send_held());
       SUMMIT_TRY(conn.CopyInPut(encoded));
     } else if (binary) {
       SUMMIT_TRY(splitter.Finish(on_binary_line));
       rep.rows = line_no;
-      if (stager) {
-        std::vector<size_t> groups = GroupOrder(conn, t, *order, *stager, freeze);
-        SUMMIT_TRY(begin_copy());
-        SUMMIT_TRY(conn.CopyInPut(encoded));  // the header
-        encoded.clear();
-        SUMMIT_TRY(stager->Emit(groups, order->reverse_rows, put));
-        stager.reset();
-        rep.ordered_for = order->index;
-      }
+      if (stager) SUMMIT_TRY(send_held());
       CopyBinaryEncoder::AppendTrailer(encoded);
       SUMMIT_TRY(conn.CopyInPut(encoded));
     }
