@@ -97,13 +97,6 @@ Status FlushTableStats(PgConn& conn) {
   return Ok();
 }
 
-// Streams one table's capture into an open connection (COPY FROM), through the transform
-// when it applies.
-// `freeze`: the caller truncated the table in the current transaction, so COPY may write
-// frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
-// `binary`: when set and no transform applies, rows are converted to COPY's binary format
-// (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
-// loads the table again in text.
 // The raw text of field `column` (0-based) of a COPY text line.
 std::string_view FieldAt(std::string_view line, size_t column) {
   size_t begin = 0;
@@ -179,10 +172,17 @@ std::vector<size_t> GroupOrder(PgConn& conn, const CapturedTable& t, const LoadO
   return order;
 }
 
-// Loads one table's stream. With `order` (binary COPY, or text rows a transform rewrote), the
-// rows are held back and sent grouped as the plan says (load_order.h); the COPY starts once the
-// whole stream is read. Held back rows that cannot be kept (more groups than the stager takes,
-// the spill file cannot be written) are sent as they are and the rest follows in stream order.
+// Streams one table's capture into an open connection (COPY FROM), through the transform
+// when it applies.
+// `freeze`: the caller truncated the table in the current transaction, so COPY may write
+// frozen rows (no hint-bit rewrite on first read, less WAL with wal_level=minimal).
+// `binary`: when set and no transform applies, rows are converted to COPY's binary format
+// (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
+// loads the table again in text.
+// `order`: (binary COPY, or text rows a transform rewrote) the rows are held back and sent
+// grouped as the plan says (load_order.h); the COPY starts once the whole stream is read. Held
+// back rows that cannot be kept (more groups than the stager takes, the spill file cannot be
+// written) are sent as they are and the rest follows in stream order.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
                  size_t buffer_bytes, RestoreTableReport& rep, const std::atomic<bool>& stop, bool freeze = false,
                  std::optional<CopyBinaryEncoder> binary = std::nullopt, const LoadOrderPlan* order = nullptr,
@@ -514,7 +514,9 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         if (entries[i].type == "INDEX" || entries[i].type == "CONSTRAINT") on_table[EntryTable(entries[i])].push_back(&entries[i]);
       }
       for (const auto& t : cap.tables) {
-        if (t.bytes < options.ordered_load_min_bytes) continue;
+        // Not hypertables: every group would route rows across all of its chunks, which no
+        // TimescaleDB server here can show to be harmless (README, "Extensions").
+        if (t.bytes < options.ordered_load_min_bytes || hyper.count(t.info.qualified())) continue;
         auto plan = ChooseLoadOrder(t.info, on_table[t.info.qualified()]);
         if (plan) order_of.emplace(t.info.qualified(), std::move(*plan));
       }
