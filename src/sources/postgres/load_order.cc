@@ -1,6 +1,7 @@
 #include "sources/postgres/load_order.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -53,7 +54,7 @@ RowStager::~RowStager() {
 }
 
 std::optional<size_t> RowStager::Group(std::string_view key) {
-  auto it = index_.find(std::string(key));
+  auto it = index_.find(key);
   if (it != index_.end()) return it->second;
   if (groups_.size() >= options_.max_groups) return std::nullopt;
   groups_.push_back({std::string(key), {}});
@@ -61,12 +62,23 @@ std::optional<size_t> RowStager::Group(std::string_view key) {
   return groups_.size() - 1;
 }
 
+std::string RowStager::SpillDir(const Options& options) {
+  if (!options.spill_dir.empty()) return options.spill_dir;
+  const char* t = std::getenv("TMPDIR");
+  return t != nullptr && *t != '\0' ? t : "/tmp";
+}
+
+bool RowStager::HasRoomFor(uint64_t bytes, const Options& options) {
+  struct statvfs v {};
+  if (::statvfs(SpillDir(options).c_str(), &v) != 0) return true;
+  const uint64_t total = static_cast<uint64_t>(v.f_blocks) * v.f_frsize;
+  const uint64_t avail = static_cast<uint64_t>(v.f_bavail) * v.f_frsize;
+  const uint64_t margin = std::min<uint64_t>(uint64_t{1} << 30, total / 10);
+  return avail >= margin && avail - margin >= bytes;
+}
+
 Status RowStager::Spill(Block& b) {
-  std::string dir = options_.spill_dir;
-  if (dir.empty()) {
-    const char* t = std::getenv("TMPDIR");
-    dir = t != nullptr && *t != '\0' ? t : "/tmp";
-  }
+  const std::string dir = SpillDir(options_);
   if (fd_ < 0) {
     // An unlinked file: it goes away with the process, however the restore ends.
     fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);

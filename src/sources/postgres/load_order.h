@@ -62,6 +62,12 @@ class RowStager {
     std::string spill_dir;  // "" = $TMPDIR, else /tmp
   };
   explicit RowStager(Options options);
+
+  // The directory rows go to beyond memory: `spill_dir`, else $TMPDIR, else /tmp.
+  static std::string SpillDir(const Options& options);
+  // Whether that directory's file system has `bytes` free plus a margin of 1 GiB (or 10 % of it,
+  // if less) for everything else; true when it cannot be asked (the write then says).
+  static bool HasRoomFor(uint64_t bytes, const Options& options);
   ~RowStager();
   RowStager(const RowStager&) = delete;
   RowStager& operator=(const RowStager&) = delete;
@@ -97,7 +103,11 @@ class RowStager {
 
   Options options_;
   std::vector<RowGroup> groups_;
-  std::unordered_map<std::string, size_t> index_;
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, size_t, KeyHash, std::equal_to<>> index_;  // looked up without a copy
   size_t in_memory_ = 0;
   uint64_t rows_ = 0, bytes_ = 0, spilled_ = 0;
   int fd_ = -1;

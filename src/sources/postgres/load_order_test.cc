@@ -250,5 +250,24 @@ TEST(RowStager, AnUnwritableSpillDirectoryFailsTheAddAndKeepsEveryRowAddedBefore
   EXPECT_EQ(EmitAll(s, {0}, false), expected);
 }
 
+TEST(RowStager, HoldsATableBackOnlyWhenItsFileSystemHasRoomForItAndAMargin) {
+  TempDir dir;
+  RowStager::Options o;
+  o.spill_dir = dir.path();
+  EXPECT_EQ(RowStager::SpillDir(o), dir.path());
+  EXPECT_TRUE(RowStager::HasRoomFor(1 << 20, o));
+  EXPECT_FALSE(RowStager::HasRoomFor(uint64_t{1} << 62, o)) << "4 EiB: no file system here has that";
+  o.spill_dir = "/nonexistent/summit-stage";
+  EXPECT_TRUE(RowStager::HasRoomFor(uint64_t{1} << 62, o)) << "cannot be asked: the spill itself reports";
+  o.spill_dir.clear();
+  const char* saved = std::getenv("TMPDIR");
+  std::string keep = saved != nullptr ? saved : "";
+  setenv("TMPDIR", dir.path().c_str(), 1);
+  EXPECT_EQ(RowStager::SpillDir(o), dir.path());
+  unsetenv("TMPDIR");
+  EXPECT_EQ(RowStager::SpillDir(o), "/tmp");
+  if (saved != nullptr) setenv("TMPDIR", keep.c_str(), 1);
+}
+
 }  // namespace
 }  // namespace summit::sources::postgres

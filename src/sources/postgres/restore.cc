@@ -202,6 +202,12 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     return Ok();
   };
   std::optional<RowStager> stager;
+  if (order != nullptr && (binary || transforming) && !RowStager::HasRoomFor(t.bytes, stage)) {
+    // Holding a table back must not fill the disk it shares with everything else.
+    log::Info("sending the table in stream order: too little free space to hold its rows back",
+              {{"table", t.info.qualified()}, {"dir", RowStager::SpillDir(stage)}, {"bytes", std::to_string(t.bytes)}});
+    order = nullptr;
+  }
   if (order != nullptr && (binary || transforming)) {
     stager.emplace(stage);
   } else {
