@@ -455,6 +455,19 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   ro.ordered_load_min_bytes = 1;
   ro.ordered_load_memory_bytes = 0;  // every full block goes through the spill file
   ro.spill_dir = spill.path();
+  // The dry run's plan says which tables will be grouped, and for which index.
+  ro.dry_run = true;
+  auto plan = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_TRUE(plan) << plan.error().ToString();
+  std::map<std::string, std::string> planned;
+  for (const auto& p : plan->plan)
+    if (p.action == "load table") planned[p.object] = p.grouped_for;
+  EXPECT_EQ(planned, (std::map<std::string, std::string>{
+                         {"public.br", ""}, {"public.ev", "ev_tenant_idx"}, {"public.many", "many_k_idx"},
+                         {"public.ti", "ti_grp_idx"}, {"public.tr", "tr_tenant_idx"}}));
+  EXPECT_NE(FormatPlan(*plan).find("load table public.ev rows=60000"), std::string::npos) << FormatPlan(*plan);
+  EXPECT_NE(FormatPlan(*plan).find("grouped-for-index=ev_tenant_idx"), std::string::npos) << FormatPlan(*plan);
+  ro.dry_run = false;
   auto r = Restore(Server(db), ro, *in, nullptr);
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();

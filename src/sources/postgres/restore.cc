@@ -172,6 +172,28 @@ std::vector<size_t> GroupOrder(PgConn& conn, const CapturedTable& t, const LoadO
   return order;
 }
 
+// The tables a full restore sends grouped for one of their indexes (load_order.h): tables of
+// at least ordered_load_min_bytes, given the post-data entries on them. Not hypertables: every
+// group would route rows across all of their chunks, which no TimescaleDB server here can show
+// to be harmless (README, "Extensions").
+std::map<std::string, LoadOrderPlan> PlanLoadOrders(const Capture& cap, const std::vector<DumpEntry>& post,
+                                                    const RestoreOptions& options) {
+  std::map<std::string, LoadOrderPlan> order_of;
+  if (options.ordered_load_min_bytes == 0 || cap.partial) return order_of;
+  std::map<std::string, std::vector<const DumpEntry*>> on_table;
+  for (size_t i = 1; i < post.size(); ++i) {
+    if (post[i].type == "INDEX" || post[i].type == "CONSTRAINT") on_table[EntryTable(post[i])].push_back(&post[i]);
+  }
+  std::set<std::string> hyper;
+  for (const auto& h : cap.hypertables) hyper.insert(h.schema + "." + h.name);
+  for (const auto& t : cap.tables) {
+    if (t.bytes < options.ordered_load_min_bytes || hyper.count(t.info.qualified())) continue;
+    auto plan = ChooseLoadOrder(t.info, on_table[t.info.qualified()]);
+    if (plan) order_of.emplace(t.info.qualified(), std::move(*plan));
+  }
+  return order_of;
+}
+
 // Streams one table's capture into an open connection (COPY FROM), through the transform
 // when it applies.
 // `freeze`: the caller truncated the table in the current transaction, so COPY may write
@@ -513,20 +535,7 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
         serial += e.sql;
       }
     }
-    // Tables sent in the order of one of their indexes (load_order.h).
-    if (options.ordered_load_min_bytes > 0) {
-      std::map<std::string, std::vector<const DumpEntry*>> on_table;
-      for (size_t i = 1; i < entries.size(); ++i) {
-        if (entries[i].type == "INDEX" || entries[i].type == "CONSTRAINT") on_table[EntryTable(entries[i])].push_back(&entries[i]);
-      }
-      for (const auto& t : cap.tables) {
-        // Not hypertables: every group would route rows across all of its chunks, which no
-        // TimescaleDB server here can show to be harmless (README, "Extensions").
-        if (t.bytes < options.ordered_load_min_bytes || hyper.count(t.info.qualified())) continue;
-        auto plan = ChooseLoadOrder(t.info, on_table[t.info.qualified()]);
-        if (plan) order_of.emplace(t.info.qualified(), std::move(*plan));
-      }
-    }
+    order_of = PlanLoadOrders(cap, entries, options);
     for (const DumpEntry* e : fks) {
       std::string child = EntryTable(*e), parent = e->references;
       std::vector<size_t> deps = loads_for(child);
@@ -762,7 +771,15 @@ Result<RestoreReport> RestoreFull(const Settings& target, const RestoreOptions& 
   }
   report.plan.push_back({"create schema", "schema.pre.sql", 0, in.StreamSize("schema.pre.sql").value_or(0)});
   for (const auto& h : cap.hypertables) report.plan.push_back({"create hypertable", h.schema + "." + h.name});
-  for (const auto& t : cap.tables) report.plan.push_back({"load table", t.info.qualified(), t.rows, t.bytes});
+  std::map<std::string, LoadOrderPlan> grouped;
+  if (!cap.partial) {
+    SUMMIT_ASSIGN_OR_RETURN(std::string post, ReadScript(in, "schema.post.sql"));
+    grouped = PlanLoadOrders(cap, SplitDumpScript(post), options);
+  }
+  for (const auto& t : cap.tables) {
+    auto g = grouped.find(t.info.qualified());
+    report.plan.push_back({"load table", t.info.qualified(), t.rows, t.bytes, g == grouped.end() ? "" : g->second.index});
+  }
   report.plan.push_back({"set sequences", std::to_string(cap.sequences.size()) + " sequences"});
   for (const auto& lo : cap.large_objects) {
     report.plan.push_back({"create large object", std::to_string(lo.value("oid", 0u)), 0, lo.value("bytes", uint64_t{0})});
@@ -942,6 +959,7 @@ std::string FormatPlan(const RestoreReport& report) {
     out += s.action + " " + s.object;
     if (s.rows) out += " rows=" + std::to_string(s.rows);
     if (s.bytes) out += " bytes=" + std::to_string(s.bytes);
+    if (!s.grouped_for.empty()) out += " grouped-for-index=" + s.grouped_for;
     out += "\n";
   }
   return out;

@@ -90,6 +90,9 @@ struct PlanStep {
   std::string object;
   uint64_t rows = 0;   // rows to load (from the capture) or to delete (counted in the target)
   uint64_t bytes = 0;
+  // "load table": the index its rows will be sent grouped for (load_order.h), if any; at load
+  // time a spill directory without room for the table falls back to stream order.
+  std::string grouped_for;
 };
 
 struct RestoreTableReport {
