@@ -436,13 +436,19 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
     CREATE TABLE many (id bigint PRIMARY KEY, k text);
     CREATE INDEX many_k_idx ON many (k, id);
     INSERT INTO many SELECT i, 'k' || (i % 1000) FROM generate_series(1, 20000) i;
+    CREATE TABLE tx (id bigint PRIMARY KEY, tenant text, span interval);  -- no binary form: text
+    CREATE INDEX tx_tenant_idx ON tx (tenant, id);
+    INSERT INTO tx SELECT i, 'tenant-' || (i % 9), i * interval '1 minute' FROM generate_series(1, 30000) i;
+    CREATE TABLE manyt (id bigint PRIMARY KEY, k text, span interval);  -- the same, in text
+    CREATE INDEX manyt_k_idx ON manyt (k, id);
+    INSERT INTO manyt SELECT i, 'k' || (i % 1000), i * interval '1 s' FROM generate_series(1, 20000) i;
     CREATE TABLE br (id bigint PRIMARY KEY, tenant text);
     CREATE INDEX br_tenant_idx ON br (tenant);
     CREATE INDEX br_id_brin ON br USING brin (id);
     INSERT INTO br SELECT i, 't' || (i % 5) FROM generate_series(1, 20000) i;
   )SQL");
   const auto before = Tables(db);
-  ASSERT_EQ(before.size(), 5u);
+  ASSERT_EQ(before.size(), 7u);
   BackupOptions bo;
   bo.jobs = 2;
   ASSERT_TRUE(BackupTo(db, bo, tmp_.path()));
@@ -454,6 +460,7 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   ro.jobs = 2;
   ro.ordered_load_min_bytes = 1;
   ro.ordered_load_memory_bytes = 0;  // every full block goes through the spill file
+  ro.read_buffer_bytes = 4093;        // rows cut between reads everywhere
   ro.spill_dir = spill.path();
   // The dry run's plan says which tables will be grouped, and for which index.
   ro.dry_run = true;
@@ -463,20 +470,27 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   for (const auto& p : plan->plan)
     if (p.action == "load table") planned[p.object] = p.grouped_for;
   EXPECT_EQ(planned, (std::map<std::string, std::string>{
-                         {"public.br", ""}, {"public.ev", "ev_tenant_idx"}, {"public.many", "many_k_idx"},
-                         {"public.ti", "ti_grp_idx"}, {"public.tr", "tr_tenant_idx"}}));
+                         {"public.br", ""}, {"public.ev", "ev_tenant_idx"}, {"public.many", "many_k_idx"}, {"public.manyt", "manyt_k_idx"},
+                         {"public.ti", "ti_grp_idx"}, {"public.tr", "tr_tenant_idx"}, {"public.tx", "tx_tenant_idx"}}));
   EXPECT_NE(FormatPlan(*plan).find("load table public.ev rows=60000"), std::string::npos) << FormatPlan(*plan);
   EXPECT_NE(FormatPlan(*plan).find("grouped-for-index=ev_tenant_idx"), std::string::npos) << FormatPlan(*plan);
   ro.dry_run = false;
   auto r = Restore(Server(db), ro, *in, nullptr);
   ASSERT_TRUE(r) << r.error().ToString();
   EXPECT_TRUE(r->warnings.empty()) << r->warnings.front();
-  std::map<std::string, std::string> ordered;
-  for (const auto& t : r->tables) ordered[t.table] = t.ordered_for;
+  std::map<std::string, std::string> ordered, format;
+  for (const auto& t : r->tables) {
+    ordered[t.table] = t.ordered_for;
+    format[t.table] = t.copy_format;
+  }
+  EXPECT_EQ(ordered["public.tx"], "tx_tenant_idx");
+  EXPECT_EQ(format["public.tx"], "text") << "held back line by line as captured";
   EXPECT_EQ(ordered["public.ev"], "ev_tenant_idx");
   EXPECT_EQ(ordered["public.tr"], "tr_tenant_idx");
   EXPECT_EQ(ordered["public.ti"], "ti_grp_idx");
   EXPECT_EQ(ordered["public.many"], "") << "1000 groups: more than the stager takes, sent in stream order";
+  EXPECT_EQ(ordered["public.manyt"], "");
+  EXPECT_EQ(format["public.manyt"], "text");
   EXPECT_EQ(ordered["public.br"], "") << "a BRIN index keeps the stream order";
   EXPECT_EQ(Tables(db), before) << "grouping changes where rows are, never what they are";
   EXPECT_TRUE(fs::is_empty(spill.path())) << "nothing left behind in the spill directory";
@@ -489,6 +503,7 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   EXPECT_EQ(out_of_order("ev", "tenant, t DESC, id DESC"), "0");
   EXPECT_EQ(out_of_order("tr", "tenant, t, id"), "0");
   EXPECT_EQ(out_of_order("ti", "grp DESC NULLS LAST, id DESC"), "0");
+  EXPECT_EQ(out_of_order("tx", "tenant, id"), "0");
   EXPECT_EQ(out_of_order("br", "id"), "0") << "stream order: the primary key's";
   EXPECT_EQ(Scalar(db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"), "0");
 

@@ -201,8 +201,8 @@ std::map<std::string, LoadOrderPlan> PlanLoadOrders(const Capture& cap, const st
 // `binary`: when set and no transform applies, rows are converted to COPY's binary format
 // (copy_binary.h). A row it cannot convert fails the load with kUnsupported; the caller then
 // loads the table again in text.
-// `order`: (binary COPY, or text rows a transform rewrote) the rows are held back and sent
-// grouped as the plan says (load_order.h); the COPY starts once the whole stream is read. Held
+// `order`: the rows (binary, text as captured, or text a transform rewrote) are held back and
+// sent grouped as the plan says (load_order.h); the COPY starts once the whole stream is read. Held
 // back rows that cannot be kept (more groups than the stager takes, the spill file cannot be
 // written) are sent as they are and the rest follows in stream order.
 Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const transform::PgRowTransform* transform,
@@ -224,13 +224,13 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     return Ok();
   };
   std::optional<RowStager> stager;
-  if (order != nullptr && (binary || transforming) && !RowStager::HasRoomFor(t.bytes, stage)) {
+  if (order != nullptr && !RowStager::HasRoomFor(t.bytes, stage)) {
     // Holding a table back must not fill the disk it shares with everything else.
     log::Info("sending the table in stream order: too little free space to hold its rows back",
               {{"table", t.info.qualified()}, {"dir", RowStager::SpillDir(stage)}, {"bytes", std::to_string(t.bytes)}});
     order = nullptr;
   }
-  if (order != nullptr && (binary || transforming)) {
+  if (order != nullptr) {
     stager.emplace(stage);
   } else {
     SUMMIT_TRY(begin_copy());
@@ -264,6 +264,28 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     SUMMIT_TRY(stager->Emit(groups, order->reverse_rows, put));
     stager.reset();
     rep.ordered_for = order->index;
+    return Ok();
+  };
+  // Plain text goes line by line only when it is held back, and then to the end (the splitter
+  // keeps a line cut between chunks).
+  const bool text_lines = stager.has_value() && !binary && !transforming;
+  // Text rows as captured, while they are held back (a table whose types have no exact binary
+  // form); once they no longer are, the rest goes through `encoded`.
+  auto on_text_line = [&](std::string_view line) -> Status {
+    ++rep.rows;
+    row_text.assign(line);
+    row_text.push_back('\n');
+    if (stager) {
+      auto g = stager->Group(FieldAt(line, order->column));
+      Status st = g ? stager->Add(*g, row_text) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
+      if (st) return Ok();
+      SUMMIT_TRY(stop_holding(st.error().message()));
+    }
+    encoded.append(row_text);
+    if (encoded.size() >= buffer_bytes) {
+      SUMMIT_TRY(conn.CopyInPut(encoded));
+      encoded.clear();
+    }
     return Ok();
   };
   auto on_binary_line = [&](std::string_view line) -> Status {
@@ -338,12 +360,19 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
         SUMMIT_TRY(splitter.Feed(chunk, on_line));
       } else if (binary) {
         SUMMIT_TRY(splitter.Feed(chunk, on_binary_line));
+      } else if (text_lines) {
+        SUMMIT_TRY(splitter.Feed(chunk, on_text_line));
       } else {
         rep.rows += static_cast<uint64_t>(std::count(chunk.begin(), chunk.end(), '\n'));
         SUMMIT_TRY(conn.CopyInPut(chunk));
       }
     }
-    if (transforming) {
+    if (!transforming && !binary) {
+      // Text as captured: held back line by line, or already sent chunk by chunk.
+      SUMMIT_TRY(splitter.Finish(on_text_line));
+      if (stager) SUMMIT_TRY(send_held());
+      if (!encoded.empty()) SUMMIT_TRY(conn.CopyInPut(encoded));
+    } else if (transforming) {
       SUMMIT_TRY(splitter.Finish(on_line));
       if (stager) SUMMIT_TRY(send_held());
       SUMMIT_TRY(conn.CopyInPut(encoded));
