@@ -293,6 +293,8 @@ int CmdRestore(Context& ctx, RestoreFlags flags) {
   ro.components = req.only;
   ro.dry_run = req.dry_run;
   ro.jobs = ctx.config().jobs;
+  ro.postgres_group_for_index = ctx.config().sources.postgres_restore.group_for_index;
+  ro.postgres_spill_dir = ctx.config().sources.postgres_restore.spill_dir;
   // Outside production the environment's own stores are scratch by definition; production
   // needs the confirmation above.
   ro.allow_destructive = !production || req.yes;

@@ -346,11 +346,21 @@ Result<SourcesConfig> LoadSources(const Loader& L, const YAML::Node& n, const st
   YAML::Node pgm = pg.IsDefined() && !pg.IsNull() ? pg : YAML::Node(YAML::NodeType::Map);
   // The connection keys and the table lists share one mapping.
   SUMMIT_TRY(L.CheckMap(pgm, pgpath, {"host", "port", "user", "password", "database", "sslmode", "core_tables", "hypertables",
-                                    "incremental"}));
+                                    "incremental", "restore"}));
   YAML::Node conn(YAML::NodeType::Map);
   for (auto it = pgm.begin(); it != pgm.end(); ++it) {
     std::string k = it->first.as<std::string>();
-    if (k != "core_tables" && k != "hypertables" && k != "incremental") conn[k] = it->second;
+    if (k != "core_tables" && k != "hypertables" && k != "incremental" && k != "restore") conn[k] = it->second;
+  }
+  if (YAML::Node rs = pgm["restore"]; rs.IsDefined() && !rs.IsNull()) {
+    std::string rpath = Loader::Join(pgpath, "restore");
+    SUMMIT_TRY(L.CheckMap(rs, rpath, {"load_order", "spill_dir"}));
+    SUMMIT_ASSIGN_OR_RETURN(auto order, L.OptStr(rs, rpath, "load_order"));
+    SUMMIT_ASSIGN_OR_RETURN(auto spill, L.OptStr(rs, rpath, "spill_dir"));
+    if (order && *order != "index" && *order != "stream")
+      return L.Err(rs["load_order"], Loader::Join(rpath, "load_order"), "must be index or stream");
+    if (order) s.postgres_restore.group_for_index = *order == "index";
+    if (spill) s.postgres_restore.spill_dir = *spill;
   }
   if (YAML::Node inc = pgm["incremental"]; inc.IsDefined() && !inc.IsNull()) {
     std::string ipath = Loader::Join(pgpath, "incremental");

@@ -93,9 +93,18 @@ struct PostgresIncrementalConfig {
   double max_delta_fraction = 0.2;  // a table with more changed rows is captured in full
 };
 
+// sources.postgres.restore: how a full restore loads tables (src/sources/postgres/README.md).
+struct PostgresRestoreConfig {
+  // "index": big tables are sent grouped for their (tenant_id, time)-style index so that it is
+  // built from presorted input; "stream": every table in the capture's primary-key order.
+  bool group_for_index = true;
+  std::string spill_dir;  // where rows held back for that go beyond memory; "" = $TMPDIR or /tmp
+};
+
 struct SourcesConfig {
   PostgresConnection postgres;
   PostgresIncrementalConfig postgres_incremental;
+  PostgresRestoreConfig postgres_restore;
   std::vector<std::string> core_tables;
   std::vector<std::string> hypertables;
   RedisConnection redis;

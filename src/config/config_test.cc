@@ -158,6 +158,33 @@ TEST(Config, JobsDefaultToOnePerCore) {
   }
 }
 
+TEST(Config, PostgresRestoreLoadOrderAndSpillDirectory) {
+  const std::string yaml = ReadShipped();
+  auto shipped = ParseConfig(yaml, "x.yaml", MapEnv({}));
+  ASSERT_TRUE(shipped.has_value()) << shipped.error().ToString();
+  EXPECT_TRUE(shipped->sources.postgres_restore.group_for_index) << "the shipped file says load_order: index";
+  EXPECT_EQ(shipped->sources.postgres_restore.spill_dir, "");
+  auto with = [&](const std::string& lines) {
+    std::string y = yaml;
+    const std::string key = "      load_order: index";
+    const size_t p = y.find(key);
+    EXPECT_NE(p, std::string::npos);
+    y.replace(p, y.find('\n', p) - p, lines);
+    return ParseConfig(y, "x.yaml", MapEnv({}));
+  };
+  auto stream = with("      load_order: stream\n      spill_dir: /var/tmp/summit");
+  ASSERT_TRUE(stream.has_value()) << stream.error().ToString();
+  EXPECT_FALSE(stream->sources.postgres_restore.group_for_index);
+  EXPECT_EQ(stream->sources.postgres_restore.spill_dir, "/var/tmp/summit");
+  auto bad = with("      load_order: sorted");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("load_order"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("index or stream"), std::string::npos) << bad.error().message();
+  auto unknown = with("      load_ordr: index");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message().find("load_ordr"), std::string::npos) << unknown.error().message();
+}
+
 TEST(Config, SubstitutionHandlesDefaultsNestingAndDollars) {
   auto env = MapEnv({{"A", "x"}, {"EMPTY", ""}});
   EXPECT_EQ(*SubstituteEnv("${A}", env), "x");

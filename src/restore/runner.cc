@@ -61,6 +61,8 @@ Result<nlohmann::json> RestoreComponent(const std::string& name, const repo::Sna
     sources::postgres::RestoreOptions po;
     po.dry_run = o.dry_run;
     po.jobs = o.jobs;
+    if (!o.postgres_group_for_index) po.ordered_load_min_bytes = 0;
+    po.spill_dir = o.postgres_spill_dir;
     po.allow_drop = o.allow_destructive;
     if (!m.tenant.empty() || !m.project.empty()) {
       po.mode = sources::postgres::RestoreMode::kReplaceFiltered;

@@ -40,6 +40,8 @@ struct RestoreOptions {
   bool allow_destructive = false;
   bool skip_secrets = false;            // sanitized environments never receive production secrets
   int jobs = 0;
+  bool postgres_group_for_index = true;  // sources.postgres.restore.load_order: index
+  std::string postgres_spill_dir;        // sources.postgres.restore.spill_dir
   const transform::PgRowTransform* postgres_transform = nullptr;
   const transform::GraphTransform* neo4j_transform = nullptr;
   const transform::RedisTransform* redis_transform = nullptr;

@@ -5,7 +5,11 @@
 // incremental backups in a chain, a schema change forcing one table to full, prune keeping
 // the chain, then the database dropped and the newest incremental restored and compared, row
 // for row (order-independent content hash and counts), with the source. Export and a tenant
-// backup taken with --incremental are checked the same way.
+// backup taken with --incremental are checked the same way. Also the CLI's grouped load of a
+// big table (load_order.h) and the config switch that turns it off.
+#include <unistd.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -259,6 +263,46 @@ TEST_F(PgIncremental, ATenantBackupWithIncrementalIsFullAndSaysWhyAndRestores) {
   Sql("UPDATE users SET email = 'lost-' || id || '@acme.test' WHERE tenant_id = 'customer-acme'");
   Cli("restore " + second.value("id", "") + " --env=production --yes --no-safety-backup");
   EXPECT_EQ(Print({.tenant = "customer-acme"}), before);
+}
+
+// Through the command line: a table of 32 MiB or more with a (tenant_id, time) index is sent
+// grouped for it, restore --json says so and lists the steps; sources.postgres.restore.load_order:
+// stream in the config turns it off.
+TEST_F(PgIncremental, ABigTableIsGroupedForItsIndexUnlessTheConfigSaysStream) {
+  Sql("CREATE TABLE big (t timestamptz, id bigint, tenant_id text, pad text, PRIMARY KEY (t, id));"
+      "CREATE INDEX big_tenant_idx ON big (tenant_id, t);"
+      "INSERT INTO big SELECT '2026-01-01'::timestamptz + i * interval '1 s', i, 'customer-' || (i % 17), repeat('x', 110)"
+      "  FROM generate_series(1, 300000) i;");
+  const std::string id = CliJson("backup --set=full --only=postgres").value("id", "");
+  ASSERT_FALSE(id.empty());
+  const std::string db = "summit_incr_grouped_" + std::to_string(::getpid());
+  const std::map<std::string, std::string> target = {{"DR_PGDATABASE", db}};
+  auto grouped = CliJson("restore " + id + " --only=postgres --env=dr_rehearsal --yes", target);
+  const auto& pg = grouped["components"]["postgres"];
+  EXPECT_EQ(pg["ordered_for_index"], nlohmann::json({{"public.big", "big_tenant_idx"}})) << pg.dump(2);
+  EXPECT_TRUE(std::any_of(pg["steps"].begin(), pg["steps"].end(), [](const auto& s) {
+    return s.value("step", "") == "INDEX big_tenant_idx" && s.value("seconds", -1.0) >= 0;
+  })) << pg["steps"].dump();
+  EXPECT_EQ(Print({}, db), Print()) << "the same rows";
+
+  const std::string config = dir_ + "/stream.yaml";
+  {
+    std::ifstream in(kRoot / "config/backup-sets.yaml");
+    std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t p = yaml.find("load_order: index");
+    ASSERT_NE(p, std::string::npos);
+    yaml.replace(p, 17, "load_order: stream");
+    std::ofstream(config) << yaml;
+    // The shipped file names its sanitization rules relative to its own folder.
+    fs::copy_file(kRoot / "config/sanitization.yaml", dir_ + "/sanitization.yaml");
+    if (fs::exists(kRoot / "config/sanitization-beyond-spec.yaml"))
+      fs::copy_file(kRoot / "config/sanitization-beyond-spec.yaml", dir_ + "/sanitization-beyond-spec.yaml");
+  }
+  auto streamed = CliJson("restore " + id + " --only=postgres --env=dr_rehearsal --yes",
+                          {{"DR_PGDATABASE", db}, {"SUMMIT_DR_CONFIG", config}});
+  EXPECT_FALSE(streamed["components"]["postgres"].contains("ordered_for_index")) << streamed.dump(2);
+  EXPECT_EQ(Print({}, db), Print());
+  Sql("DROP DATABASE IF EXISTS " + db + " WITH (FORCE)");
 }
 
 }  // namespace
