@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
 #include <thread>
 
 #include "core/log.h"
@@ -18,20 +19,32 @@ using testing::FlakyBackend;
 // The retry wrapper warns on every retry; these tests provoke hundreds.
 const bool kQuietLogs = (log::SetLevel(log::Level::kError), true);
 
-// Advances a fake steady clock by each sleep, and records the sleeps.
+// Advances a fake steady clock by each sleep, and records the sleeps. Thread-safe: the
+// conformance suite retries from several threads at once (ASan caught two of them growing
+// `sleeps` together).
 class FakeTimer final : public RetryTimer {
  public:
-  std::chrono::steady_clock::time_point Now() override { return now_; }
+  std::chrono::steady_clock::time_point Now() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return now_;
+  }
   void Sleep(milliseconds d, std::stop_token) override {
-    sleeps.push_back(d);
-    now_ += d;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      sleeps.push_back(d);
+      now_ += d;
+    }
     if (on_sleep) on_sleep();
   }
   std::function<void()> on_sleep;
-  void Advance(milliseconds d) { now_ += d; }
-  std::vector<milliseconds> sleeps;
+  void Advance(milliseconds d) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ += d;
+  }
+  std::vector<milliseconds> sleeps;  // read once the operations are done
 
  private:
+  std::mutex mu_;
   std::chrono::steady_clock::time_point now_{};
 };
 
