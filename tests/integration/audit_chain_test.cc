@@ -157,6 +157,20 @@ TEST_F(AuditChainTest, ListsTheFirstTwentyInChainOrder) {
   }
 }
 
+TEST_F(AuditChainTest, ANullChainAndAnEmptyChainAreTwoChains) {
+  Exec("ALTER TABLE audit_logs ALTER tenant_id DROP NOT NULL;"
+       "UPDATE audit_logs SET tenant_id = NULL WHERE tenant_id = 'tenant-0';"
+       "UPDATE audit_logs SET tenant_id = '' WHERE tenant_id = 'tenant-1';");
+  Rechain();
+  ChainReport r = Check();
+  EXPECT_EQ(Broken(r), "");
+  EXPECT_EQ(r.chains, 3u);
+  EXPECT_EQ(r.rows, 90u);
+  // A broken link in the NULL chain is listed after the others, as ORDER BY puts NULLs.
+  Exec("UPDATE audit_logs SET action = 'x' WHERE id IN (3, 4)");  // 3: the NULL chain, 4: ''
+  EXPECT_EQ(Broken(Check()), " 4 2: hash does not match the row\n 3 1: hash does not match the row\n");
+}
+
 TEST_F(AuditChainTest, EmptyAndMissingTables) {
   Exec("DELETE FROM audit_logs");
   ChainReport r = Check();

@@ -75,7 +75,9 @@ Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const 
                      QuoteIdent(spec.hash_column) + ", " + spec.canonical_sql + " FROM " + spec.table + where + " ORDER BY " +
                      id + ") TO STDOUT";
   const std::string zeros(64, '0');
-  std::map<std::string, ChainState> chains;  // byte order, as the listing is
+  // Keyed (is NULL, value): byte order, as the listing is, with the NULL chain apart from an
+  // empty one and last, as ORDER BY puts NULLs.
+  std::map<std::pair<bool, std::string>, ChainState> chains;
   std::string input, scratch[4];
   uint64_t rows = 0;
   postgres::CopyLineSplitter splitter;
@@ -90,7 +92,8 @@ Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const 
       raw[i] = line.substr(begin, i == 4 ? std::string_view::npos : tab - begin);
       begin = tab + 1;
     }
-    std::string chain_key = raw[0] == "\\N" ? std::string() : std::string(*Field(raw[0], scratch[0]));
+    const bool null_chain = raw[0] == "\\N";
+    std::string chain_key = null_chain ? std::string() : std::string(*Field(raw[0], scratch[0]));
     int64_t row_id = 0;
     if (raw[1] == "\\N" || std::from_chars(raw[1].data(), raw[1].data() + raw[1].size(), row_id).ec != std::errc()) {
       return Fail(ErrorCode::kCorruption, "audit chain table " + spec.table + " has a row whose id is not a number");
@@ -98,7 +101,7 @@ Result<ChainReport> Verify(postgres::PgConn& conn, const ChainSpec& spec, const 
     auto prev = Field(raw[2], scratch[1]);
     auto hash = Field(raw[3], scratch[2]);
     auto canonical = Field(raw[4], scratch[3]);
-    ChainState& c = chains[chain_key];
+    ChainState& c = chains[{null_chain, chain_key}];
     ++rows;
     const uint64_t pos = ++c.rows;
     // NULLs never pass: a row without a hash, a prev_hash or a canonical text is a broken link.
