@@ -442,13 +442,17 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
     CREATE TABLE manyt (id bigint PRIMARY KEY, k text, span interval);  -- the same, in text
     CREATE INDEX manyt_k_idx ON manyt (k, id);
     INSERT INTO manyt SELECT i, 'k' || (i % 1000), i * interval '1 s' FROM generate_series(1, 20000) i;
+    CREATE TABLE cl (id bigint PRIMARY KEY, tenant text);  -- its owner chose the physical order
+    CREATE INDEX cl_tenant_idx ON cl (tenant, id);
+    ALTER TABLE cl CLUSTER ON cl_tenant_idx;
+    INSERT INTO cl SELECT i, 't' || (i % 5) FROM generate_series(1, 5000) i;
     CREATE TABLE br (id bigint PRIMARY KEY, tenant text);
     CREATE INDEX br_tenant_idx ON br (tenant);
     CREATE INDEX br_id_brin ON br USING brin (id);
     INSERT INTO br SELECT i, 't' || (i % 5) FROM generate_series(1, 20000) i;
   )SQL");
   const auto before = Tables(db);
-  ASSERT_EQ(before.size(), 7u);
+  ASSERT_EQ(before.size(), 8u);
   BackupOptions bo;
   bo.jobs = 2;
   ASSERT_TRUE(BackupTo(db, bo, tmp_.path()));
@@ -470,7 +474,7 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   for (const auto& p : plan->plan)
     if (p.action == "load table") planned[p.object] = p.grouped_for;
   EXPECT_EQ(planned, (std::map<std::string, std::string>{
-                         {"public.br", ""}, {"public.ev", "ev_tenant_idx"}, {"public.many", "many_k_idx"}, {"public.manyt", "manyt_k_idx"},
+                         {"public.br", ""}, {"public.cl", ""}, {"public.ev", "ev_tenant_idx"}, {"public.many", "many_k_idx"}, {"public.manyt", "manyt_k_idx"},
                          {"public.ti", "ti_grp_idx"}, {"public.tr", "tr_tenant_idx"}, {"public.tx", "tx_tenant_idx"}}));
   EXPECT_NE(FormatPlan(*plan).find("load table public.ev rows=60000"), std::string::npos) << FormatPlan(*plan);
   EXPECT_NE(FormatPlan(*plan).find("grouped-for-index=ev_tenant_idx"), std::string::npos) << FormatPlan(*plan);
@@ -492,6 +496,7 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   EXPECT_EQ(ordered["public.manyt"], "");
   EXPECT_EQ(format["public.manyt"], "text");
   EXPECT_EQ(ordered["public.br"], "") << "a BRIN index keeps the stream order";
+  EXPECT_EQ(ordered["public.cl"], "") << "CLUSTER ON keeps the stream order";
   EXPECT_EQ(Tables(db), before) << "grouping changes where rows are, never what they are";
   EXPECT_TRUE(fs::is_empty(spill.path())) << "nothing left behind in the spill directory";
 
