@@ -255,6 +255,17 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     stager.reset();
     return Ok();
   };
+  // Holds `one_row` back in the group of `group_key`. When it cannot (more groups than the
+  // stager takes, the spill file cannot be written), what is held is sent, then `one_row`, and
+  // nothing more is held.
+  auto hold = [&](std::string_view group_key, std::string_view one_row) -> Status {
+    auto g = stager->Group(group_key);
+    Status st = g ? stager->Add(*g, one_row) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
+    if (st) return Ok();
+    SUMMIT_TRY(stop_holding(st.error().message()));
+    encoded.append(one_row);
+    return Ok();
+  };
   // Sends what is held, in the plan's order, once the whole stream is read.
   auto send_held = [&]() -> Status {
     std::vector<size_t> groups = GroupOrder(conn, t, *order, *stager, freeze);
@@ -275,12 +286,7 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     ++rep.rows;
     row_text.assign(line);
     row_text.push_back('\n');
-    if (stager) {
-      auto g = stager->Group(FieldAt(line, order->column));
-      Status st = g ? stager->Add(*g, row_text) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
-      if (st) return Ok();
-      SUMMIT_TRY(stop_holding(st.error().message()));
-    }
+    if (stager) return hold(FieldAt(line, order->column), row_text);
     encoded.append(row_text);
     if (encoded.size() >= buffer_bytes) {
       SUMMIT_TRY(conn.CopyInPut(encoded));
@@ -295,12 +301,7 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
       if (!binary->AppendRow(line, row, &why)) {
         return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
       }
-      auto g = stager->Group(FieldAt(line, order->column));
-      Status st = g ? stager->Add(*g, row) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
-      if (st) return Ok();
-      SUMMIT_TRY(stop_holding(st.error().message()));
-      encoded.append(row);
-      return Ok();
+      return hold(FieldAt(line, order->column), row);
     }
     if (!binary->AppendRow(line, encoded, &why)) {
       return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
@@ -335,12 +336,7 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
       } else {
         key = "\\N";
       }
-      auto g = stager->Group(key);
-      Status st = g ? stager->Add(*g, row_text) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
-      if (st) return Ok();
-      SUMMIT_TRY(stop_holding(st.error().message()));
-      encoded.append(row_text);
-      return Ok();
+      return hold(key, row_text);
     }
     EncodeCopyRow(*row, encoded);
     if (encoded.size() >= buffer_bytes) {
