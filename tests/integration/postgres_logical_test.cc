@@ -538,6 +538,20 @@ TEST_F(PostgresLogical, OrderedLoadSendsRowsInTheIndexOrderAndKeepsEveryRow) {
   EXPECT_EQ(out_of_order("tr", "tenant, t, id"), "0");
   EXPECT_EQ(out_of_order("ev", "tenant, t DESC, id DESC"), "0");
 
+  // A spill directory that cannot be written: every row still arrives, what was held goes
+  // first, and the report says which tables and what to change.
+  ro.spill_dir = "/nonexistent/summit-spill";
+  auto no_spill = Restore(Server(db), ro, *in, nullptr);
+  ASSERT_TRUE(no_spill) << no_spill.error().ToString();
+  EXPECT_EQ(Tables(db), before);
+  std::string warned;
+  for (const auto& w : no_spill->warnings) warned += w + "\n";
+  EXPECT_NE(warned.find("public.ev partly loaded in primary-key order, not grouped for ev_tenant_idx"), std::string::npos) << warned;
+  EXPECT_NE(warned.find("/nonexistent/summit-spill"), std::string::npos) << warned;
+  EXPECT_NE(warned.find("sources.postgres.restore.spill_dir"), std::string::npos) << warned;
+  EXPECT_EQ(warned.find("public.many "), std::string::npos) << "too many groups is not the user's to fix: " << warned;
+  ro.spill_dir = spill.path();
+
   // Off: every table in stream order, the same rows.
   ro.ordered_load_min_bytes = 0;
   auto plain = Restore(Server(db), ro, *in, nullptr);

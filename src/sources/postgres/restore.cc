@@ -224,10 +224,13 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     return Ok();
   };
   std::optional<RowStager> stager;
+  // What a user can change when rows cannot be held back (the restore goes on either way).
+  const std::string remedy = "; point sources.postgres.restore.spill_dir at a file system with room, or set load_order: stream";
   if (order != nullptr && !RowStager::HasRoomFor(t.bytes, stage)) {
     // Holding a table back must not fill the disk it shares with everything else.
-    log::Info("sending the table in stream order: too little free space to hold its rows back",
-              {{"table", t.info.qualified()}, {"dir", RowStager::SpillDir(stage)}, {"bytes", std::to_string(t.bytes)}});
+    rep.load_order_warning = t.info.qualified() + " loaded in primary-key order, not grouped for " + order->index + ": " +
+                             RowStager::SpillDir(stage) + " has too little free space to hold its " +
+                             std::to_string(t.bytes) + " bytes back" + remedy;
     order = nullptr;
   }
   if (order != nullptr) {
@@ -262,6 +265,10 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
     auto g = stager->Group(group_key);
     Status st = g ? stager->Add(*g, one_row) : Fail(ErrorCode::kUnsupported, "more distinct values than row groups");
     if (st) return Ok();
+    if (g) {  // the spill file failed (a full disk, a missing directory): the user can act on that
+      rep.load_order_warning = t.info.qualified() + " partly loaded in primary-key order, not grouped for " + order->index +
+                               ": " + st.error().message() + remedy;
+    }
     SUMMIT_TRY(stop_holding(st.error().message()));
     encoded.append(one_row);
     return Ok();
@@ -296,16 +303,12 @@ Status LoadTable(PgConn& conn, CaptureSource& in, const CapturedTable& t, const 
   };
   auto on_binary_line = [&](std::string_view line) -> Status {
     ++line_no;
-    if (stager) {
-      row.clear();
-      if (!binary->AppendRow(line, row, &why)) {
-        return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
-      }
-      return hold(FieldAt(line, order->column), row);
-    }
-    if (!binary->AppendRow(line, encoded, &why)) {
+    // A row held back is encoded on its own, to go to its group; otherwise onto `encoded`.
+    if (stager) row.clear();
+    if (!binary->AppendRow(line, stager ? row : encoded, &why)) {
       return Fail(ErrorCode::kUnsupported, "row " + std::to_string(line_no) + " of " + t.info.qualified() + ": " + why);
     }
+    if (stager) return hold(FieldAt(line, order->column), row);
     if (encoded.size() >= buffer_bytes) {
       SUMMIT_TRY(conn.CopyInPut(encoded));
       encoded.clear();
@@ -669,11 +672,16 @@ Status RestoreFullInto(const Settings& work, const RestoreOptions& options, Capt
                                     st.error().message() + "); loaded it in text instead");
         }
         rep.rows = rep.bytes = 0;
+        rep.load_order_warning.clear();
         st = load(std::nullopt);
       }
       if (!st) {
         stop = true;
         return st;
+      }
+      if (!rep.load_order_warning.empty()) {
+        std::lock_guard<std::mutex> lock(steps_mu);
+        report.warnings.push_back(rep.load_order_warning);
       }
       if (options.analyze) SUMMIT_TRY(FlushTableStats(*c));
     } else if (s.check != nullptr) {

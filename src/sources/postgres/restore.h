@@ -103,6 +103,9 @@ struct RestoreTableReport {
   uint64_t bytes = 0;
   std::string copy_format;  // "binary" or "text": how the rows went to the server
   std::string ordered_for;  // the index whose order the rows were sent in, "" = stream order
+  // Set when the rows were to be grouped but could not be held back (no room, the spill file
+  // failed): the restore is complete, the index build slower. It becomes a report warning.
+  std::string load_order_warning;
 };
 
 struct RestoreReport {
