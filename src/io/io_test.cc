@@ -160,6 +160,28 @@ TEST(OutputSink, RegularFilesAtomicDevicesAndFifosInPlace) {
   fs::remove_all(dir);
 }
 
+TEST(UnlinkedTempFile, HasNoNameReadsBackAndNamesTheDirectoryWhenItFails) {
+  namespace fs = std::filesystem;
+  char tmpl[] = "/tmp/summit-io-scratch-XXXXXX";
+  const std::string dir = ::mkdtemp(tmpl);
+  auto fd = OpenUnlinkedTempFile(dir);
+  ASSERT_TRUE(fd) << fd.error().ToString();
+  EXPECT_TRUE(fs::is_empty(dir)) << "no name in the directory, even while open";
+  ASSERT_EQ(::pwrite(*fd, "scratch", 7, 100), 7);
+  char back[7] = {};
+  ASSERT_EQ(::pread(*fd, back, 7, 100), 7);
+  EXPECT_EQ(std::string(back, 7), "scratch");
+  ::close(*fd);
+  EXPECT_TRUE(fs::is_empty(dir));
+  fs::remove_all(dir);
+
+  auto missing = OpenUnlinkedTempFile("/nonexistent/summit-scratch");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(missing.error().message().find("/nonexistent/summit-scratch"), std::string::npos) << missing.error().message();
+  EXPECT_EQ(TempDirectory("/var/tmp"), "/var/tmp");
+}
+
 TEST(StreamName, RejectsTraversalAndOddCharacters) {
   EXPECT_TRUE(ValidateStreamName("config/docker-compose.yml").has_value());
   EXPECT_FALSE(ValidateStreamName("").has_value());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -247,6 +248,28 @@ Result<size_t> StringSource::Read(std::span<uint8_t> buf) {
   std::memcpy(buf.data(), data_.data() + pos_, n);
   pos_ += n;
   return n;
+}
+
+std::string TempDirectory(const std::string& dir) {
+  if (!dir.empty()) return dir;
+  const char* t = std::getenv("TMPDIR");
+  return t != nullptr && *t != '\0' ? t : "/tmp";
+}
+
+Result<int> OpenUnlinkedTempFile(const std::string& dir) {
+  const std::string d = TempDirectory(dir);
+  int fd = ::open(d.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0 && errno != ENOENT && errno != ENOTDIR && errno != EACCES && errno != EROFS && errno != ENOSPC) {
+    // The file system has no O_TMPFILE: a named file, unlinked at once.
+    std::string path = d + "/summit-scratch-XXXXXX";
+    fd = ::mkostemp(path.data(), O_CLOEXEC);
+    if (fd >= 0) ::unlink(path.c_str());
+  }
+  if (fd < 0) {
+    return Fail(ErrnoError("creating a temporary file in", d, errno,
+                           "point TMPDIR (or the setting that names this directory) at a writable directory with room"));
+  }
+  return fd;
 }
 
 }  // namespace summit

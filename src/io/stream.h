@@ -117,6 +117,13 @@ Result<std::unique_ptr<ByteSink>> OpenFileSink(const std::string& path);
 Result<std::unique_ptr<ByteSink>> OpenOutputSink(const std::string& path);
 Result<std::unique_ptr<ByteSource>> OpenFileSource(const std::string& path);
 
+// Scratch space that must never outlive the process: a new file with no name (O_TMPFILE, or
+// created and unlinked at once where the file system lacks it), opened read-write, in `dir`
+// ("" = $TMPDIR, else /tmp). Returns the descriptor, which the caller closes. Fails as
+// ErrnoError (kNotFound, kPermission, kNoSpace, ...) naming the directory.
+std::string TempDirectory(const std::string& dir);
+Result<int> OpenUnlinkedTempFile(const std::string& dir);
+
 // In-memory sinks/sources, for tests and small buffers.
 class StringSink final : public ByteSink {
  public:

@@ -161,18 +161,15 @@ Result<Position> ReadPosition(Connection& c, const std::string& database) {
 class SpoolFile {
  public:
   static Result<SpoolFile> Open(const std::string& dir) {
-    std::string d = dir.empty() ? std::filesystem::temp_directory_path().string() : dir;
-    std::string tmpl = d + "/summit-neo4j-XXXXXX";
-    int fd = ::mkstemp(tmpl.data());
-    if (fd < 0) {
-      return Fail(ErrorCode::kUnavailable, "cannot create a spool file in " + d + ": " + std::strerror(errno),
-                  "set TMPDIR (or the neo4j spool_dir) to a writable directory with room for the export");
+    auto fd = OpenUnlinkedTempFile(dir);
+    if (!fd) {
+      return Fail(Error(fd.error().code(), "spooling the neo4j export: " + fd.error().message(),
+                        "set TMPDIR (or the neo4j spool_dir) to a writable directory with room for the export"));
     }
-    ::unlink(tmpl.c_str());
     SpoolFile f;
-    f.file_ = ::fdopen(fd, "w+");
+    f.file_ = ::fdopen(*fd, "w+");
     if (f.file_ == nullptr) {
-      ::close(fd);
+      ::close(*fd);
       return Fail(ErrorCode::kInternal, std::string("cannot open the neo4j spool file: ") + std::strerror(errno));
     }
     return f;

@@ -9,17 +9,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "io/stream.h"
+
 namespace summit::sources::postgres {
-namespace {
-
-ErrorCode CodeOf(int err) {
-  if (err == ENOSPC || err == EDQUOT) return ErrorCode::kNoSpace;
-  if (err == EACCES || err == EPERM || err == EROFS) return ErrorCode::kPermission;
-  return ErrorCode::kUnavailable;
-}
-
-}  // namespace
-
 std::optional<LoadOrderPlan> ChooseLoadOrder(const TableInfo& table, const std::vector<const DumpEntry*>& entries) {
   if (table.primary_key.empty()) return std::nullopt;
   std::optional<LoadOrderPlan> best;
@@ -62,11 +54,7 @@ std::optional<size_t> RowStager::Group(std::string_view key) {
   return groups_.size() - 1;
 }
 
-std::string RowStager::SpillDir(const Options& options) {
-  if (!options.spill_dir.empty()) return options.spill_dir;
-  const char* t = std::getenv("TMPDIR");
-  return t != nullptr && *t != '\0' ? t : "/tmp";
-}
+std::string RowStager::SpillDir(const Options& options) { return TempDirectory(options.spill_dir); }
 
 bool RowStager::HasRoomFor(uint64_t bytes, const Options& options) {
   struct statvfs v {};
@@ -81,26 +69,13 @@ Status RowStager::Spill(Block& b) {
   const std::string dir = SpillDir(options_);
   if (fd_ < 0) {
     // An unlinked file: it goes away with the process, however the restore ends.
-    fd_ = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (fd_ < 0) {
-      std::string path = dir + "/summit-restore-stage-XXXXXX";
-      fd_ = ::mkostemp(path.data(), O_CLOEXEC);
-      if (fd_ >= 0) ::unlink(path.c_str());
-    }
-    if (fd_ < 0) {
-      const int err = errno;
-      return Fail(CodeOf(err), "cannot create a temporary file in " + dir + " for rows held back: " + std::strerror(err));
-    }
+    SUMMIT_ASSIGN_OR_RETURN_CTX(fd_, OpenUnlinkedTempFile(dir), "holding rows back");
   }
   size_t done = 0;
   while (done < b.data.size()) {
     ssize_t n = ::pwrite(fd_, b.data.data() + done, b.data.size() - done, file_end_ + static_cast<int64_t>(done));
-    const int err = errno;
-    if (n < 0 && err == EINTR) continue;
-    if (n <= 0) {
-      return Fail(n < 0 ? CodeOf(err) : ErrorCode::kNoSpace,
-                  "writing rows held back to a temporary file in " + dir + ": " + (n < 0 ? std::strerror(err) : "nothing written"));
-    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Fail(ErrnoError("writing rows held back to a temporary file in", dir, n < 0 ? errno : ENOSPC));
     done += static_cast<size_t>(n);
   }
   b.file_offset = file_end_;
@@ -147,10 +122,8 @@ Status RowStager::Emit(const std::vector<size_t>& order, bool reverse, const std
       while (done < b.size) {
         ssize_t n = ::pread(fd_, from_file.data() + done, b.size - done, b.file_offset + static_cast<int64_t>(done));
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) {
-          return Fail(n < 0 ? CodeOf(errno) : ErrorCode::kCorruption, std::string("reading back rows held in a temporary file: ") +
-                                          (n < 0 ? std::strerror(errno) : "the file is shorter than written"));
-        }
+        if (n < 0) return Fail(ErrnoError("reading back rows held in a temporary file in", SpillDir(options_), errno));
+        if (n == 0) return Fail(ErrorCode::kCorruption, "the temporary file of rows held back is shorter than written");
         done += static_cast<size_t>(n);
       }
       data = from_file;
