@@ -283,6 +283,7 @@ TEST_F(PgIncremental, ABigTableIsGroupedForItsIndexUnlessTheConfigSaysStream) {
   EXPECT_TRUE(std::any_of(pg["steps"].begin(), pg["steps"].end(), [](const auto& s) {
     return s.value("step", "") == "INDEX big_tenant_idx" && s.value("seconds", -1.0) >= 0;
   })) << pg["steps"].dump();
+  EXPECT_TRUE(grouped["components"]["postgres"]["audit_chain"].value("verified", false));
   EXPECT_EQ(Print({}, db), Print()) << "the same rows";
 
   const std::string config = dir_ + "/stream.yaml";
